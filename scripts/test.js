@@ -1,0 +1,24 @@
+// Runs a test suite with Node's own runner: `node scripts/test.js unit|e2e`.
+import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
+
+const suites = {
+  unit: ['src/**/*.test.ts', 'migrations/**/*.test.ts', 'test/*.test.ts', 'test/integration/**/*.test.ts'],
+  e2e: ['test/e2e/**/*.test.ts'],
+};
+const suite = process.argv[2] ?? 'unit';
+const files = suites[suite];
+if (!files) {
+  console.error(`error: unknown suite "${suite}"; use unit or e2e`);
+  process.exit(2);
+}
+const backend = `${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded SQLite'} + ${process.env.REDIS_URL ? 'Redis' : 'in-process store'}`;
+console.log(`${suite} tests on ${backend}`);
+// Test files are isolated (own database schema or file, own store prefix), so they run in parallel.
+const concurrency = suite === 'e2e' ? 1 : Math.max(2, cpus().length);
+const result = spawnSync(
+  process.execPath,
+  ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000', ...process.argv.slice(3), ...files],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);

@@ -1,0 +1,42 @@
+import { fileURLToPath } from 'node:url';
+import Koa from 'koa';
+import mount from 'koa-mount';
+import serve from 'koa-static';
+import type { Container } from './container.ts';
+import { errorHandler } from './http/middleware/errors.ts';
+import { requestContext } from './http/middleware/request-context.ts';
+import { securityHeaders } from './http/middleware/security-headers.ts';
+import { healthRoutes } from './http/routes/health.ts';
+import { interactionRoutes } from './http/routes/interaction.ts';
+import { themeRoutes } from './http/routes/theme.ts';
+
+const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
+
+/**
+ * Middleware order: request context → errors → security headers → static files → our routes →
+ * oidc-provider. No global body parser: oidc-provider parses its own bodies.
+ */
+export function createApp(container: Container): Koa {
+  const { config, provider, render } = container;
+  const app = new Koa({ proxy: config.trustProxy });
+  // Must equal oidc-provider's cookie keys: mounted, it reads its signed cookies through our ctx.
+  app.keys = container.cookieKeys;
+  app.silent = true;
+
+  app.use(requestContext(container.logger));
+  app.use(errorHandler(render));
+  app.use(securityHeaders({ https: config.origin.startsWith('https:') }));
+  app.use(mount('/static', serve(PUBLIC_DIR, { maxage: config.production ? 3_600_000 : 0, gzip: false, brotli: false })));
+
+  for (const router of [
+    healthRoutes(container.health),
+    themeRoutes(config.appAccent),
+    interactionRoutes({ provider, render }),
+  ]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+
+  app.use(mount(provider));
+  return app;
+}

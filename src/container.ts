@@ -1,0 +1,98 @@
+import type { ClientMetadata } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type { DataSource } from 'typeorm';
+import type { AppConfig } from './config/env.ts';
+import { connectDatabase, createDataSource, pingDatabase } from './db/data-source.ts';
+import type { Logger } from './lib/logger.ts';
+import { createAdapterFactory } from './oidc/adapter.ts';
+import { createProviderConfiguration } from './oidc/configuration.ts';
+import { createFindAccount } from './oidc/find-account.ts';
+import { createProvider } from './oidc/provider.ts';
+import { createUsersRepository, type UsersRepository } from './repositories/users.ts';
+import { createSigningKeysRepository } from './repositories/signing-keys.ts';
+import { createAccountsService, type AccountsService } from './services/accounts.ts';
+import { createHealthService, type HealthService } from './services/health.ts';
+import { createKeysService } from './services/keys.ts';
+import type { KeyValueStore } from './stores/key-value.ts';
+import { createMemoryStore } from './stores/memory.ts';
+import { createRedisStore } from './stores/redis.ts';
+import { createViews, type Render } from './http/views.ts';
+
+export interface ContainerOptions {
+  config: AppConfig;
+  clients: ClientMetadata[];
+  cookieKeys: string[];
+  logger: Logger;
+  /** PostgreSQL schema (tests isolate runs with one each). */
+  databaseSchema?: string;
+  /** Redis key prefix (tests isolate runs with one each). */
+  storePrefix?: string;
+  /** How long to keep retrying an unreachable database at start. */
+  databaseTimeoutMs?: number;
+}
+
+/** Everything the app is made of, wired once. The one place that knows every concrete part. */
+export interface Container {
+  config: AppConfig;
+  logger: Logger;
+  cookieKeys: string[];
+  dataSource: DataSource;
+  store: KeyValueStore;
+  users: UsersRepository;
+  accounts: AccountsService;
+  health: HealthService;
+  provider: Provider;
+  render: Render;
+  close(): Promise<void>;
+}
+
+export function createStore(config: Pick<AppConfig, 'redisUrl'>, prefix?: string): KeyValueStore {
+  return config.redisUrl ? createRedisStore({ url: config.redisUrl, prefix }) : createMemoryStore();
+}
+
+export async function createContainer(options: ContainerOptions): Promise<Container> {
+  const { config, logger } = options;
+  const dataSource = createDataSource({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: options.databaseSchema });
+  await connectDatabase(dataSource, { runMigrations: config.migrations, logger, timeoutMs: options.databaseTimeoutMs });
+  const store = createStore(config, options.storePrefix);
+
+  try {
+    const users = createUsersRepository(dataSource);
+    const accounts = createAccountsService({ users });
+    const keys = createKeysService(createSigningKeysRepository(dataSource));
+    const render = createViews(config);
+    const health = createHealthService({
+      database: () => pingDatabase(dataSource),
+      store: () => store.ping(),
+    });
+
+    const configuration = createProviderConfiguration({
+      adapter: createAdapterFactory(store),
+      findAccount: createFindAccount(accounts),
+      jwks: await keys.loadSigningKeys(),
+      cookieKeys: options.cookieKeys,
+      clients: options.clients,
+      renderPage: (page, data) => render(page, data),
+    });
+    const provider = createProvider(config.issuer, configuration, { trustProxy: config.trustProxy, logger });
+
+    return {
+      config,
+      logger,
+      cookieKeys: options.cookieKeys,
+      dataSource,
+      store,
+      users,
+      accounts,
+      health,
+      provider,
+      render,
+      async close() {
+        await Promise.allSettled([store.close(), dataSource.destroy()]);
+      },
+    };
+  } catch (error) {
+    await Promise.allSettled([store.close(), dataSource.destroy()]);
+    throw error;
+  }
+}

@@ -1,0 +1,59 @@
+import type { Context, Middleware } from 'koa';
+import { AppError } from '../../errors.ts';
+import type { Render } from '../views.ts';
+
+function wantsJson(ctx: Context): boolean {
+  if (ctx.request.is('application/json')) return true;
+  return ctx.accepts('html', 'json') === 'json';
+}
+
+function send(ctx: Context, render: Render, status: number, error: string, description: string, title: string) {
+  ctx.status = status;
+  if (wantsJson(ctx)) {
+    ctx.body = { error, error_description: description };
+    return;
+  }
+  ctx.type = 'html';
+  ctx.body = render('error', { title, error, description });
+}
+
+/**
+ * The last word on every failure in our routes: people get a page saying what happened and what
+ * to do next, scripts get `{error, error_description}`. Nothing unexpected leaks: a stack trace
+ * goes to the log, never to the response.
+ */
+export function errorHandler(render: Render): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        send(ctx, render, 404, 'not_found', 'There is nothing at this address.', 'Page not found');
+      }
+    } catch (caught) {
+      if (caught instanceof AppError && caught.expose) {
+        if (caught.status >= 500) ctx.state.log.error({ err: caught }, caught.code);
+        send(ctx, render, caught.status, caught.code, caught.description, titleFor(caught.status));
+        return;
+      }
+      // Koa's http-errors and oidc-provider's errors (e.g. an expired interaction) carry a
+      // status and, for the latter, an OAuth error code and description.
+      const httpError = caught as { status?: number; expose?: boolean; message?: string; error?: string; error_description?: string };
+      if (typeof httpError.status === 'number' && httpError.status < 500 && httpError.expose) {
+        const code = typeof httpError.error === 'string' ? httpError.error : 'invalid_request';
+        const description = httpError.error_description ?? httpError.message ?? 'Bad request';
+        send(ctx, render, httpError.status, code, description, titleFor(httpError.status));
+        return;
+      }
+      ctx.state.log.error({ err: caught }, 'unhandled error');
+      send(ctx, render, 500, 'server_error', 'Something went wrong on our side. Please try again in a moment.', 'Something went wrong');
+    }
+  };
+}
+
+function titleFor(status: number): string {
+  if (status === 404) return 'Page not found';
+  if (status === 429) return 'Too many attempts';
+  if (status === 401 || status === 403) return 'Not allowed';
+  if (status >= 500) return 'Something went wrong';
+  return 'That did not work';
+}

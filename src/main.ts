@@ -1,0 +1,76 @@
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { loadClients } from './config/clients.ts';
+import { loadConfig } from './config/env.ts';
+import { resolveSecretKeys } from './config/secret-keys.ts';
+import { createApp } from './app.ts';
+import { createContainer } from './container.ts';
+import { ConfigError } from './errors.ts';
+import { createLogger } from './lib/logger.ts';
+
+/** In-flight requests get this long to finish after SIGTERM before connections are cut. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+function fail(lines: string[]): never {
+  for (const line of lines) process.stderr.write(`error: ${line}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let config;
+  let clients;
+  let cookieKeys;
+  try {
+    config = loadConfig(process.env);
+    clients = await loadClients(config.clientsDir, process.env);
+    cookieKeys = resolveSecretKeys(config);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.lines);
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  logger.info(
+    { issuer: config.issuer, rpId: config.rpId, origin: config.origin, clients: clients.length },
+    'configuration loaded (WebAuthn RP ID and origin derive from ISSUER)',
+  );
+  if (!config.databaseUrl) logger.info({ file: `${config.dataDir}/idp.sqlite` }, 'using the embedded SQLite database');
+  if (!config.redisUrl) logger.warn('REDIS_URL is not set: using the in-process store, which suits one instance only');
+  if (!config.smtpUrl) logger.info({ outbox: `${config.dataDir}/outbox` }, 'SMTP_URL is not set: emails go to the dev outbox');
+  if (cookieKeys.generatedFile) logger.info({ file: cookieKeys.generatedFile }, 'cookie keys generated for development');
+
+  let container;
+  try {
+    container = await createContainer({ config, clients, cookieKeys: cookieKeys.keys, logger });
+  } catch (error) {
+    fail([`cannot start: ${(error as Error).message}`]);
+  }
+  const app = createApp(container);
+  const server = createServer(app.callback());
+  server.listen(config.port, config.host);
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    await container.close();
+    fail([`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}; set PORT or HOST`]);
+  }
+  logger.info({ issuer: config.issuer, listen: `${config.host}:${config.port}` }, `ready: ${config.issuer}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
+    force.unref();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await closed;
+    await container.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+await main();

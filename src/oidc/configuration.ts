@@ -1,0 +1,132 @@
+import type { ClientMetadata, Configuration, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
+import type { AdapterFactory } from 'oidc-provider';
+import type { PrivateJwk } from '../services/keys.ts';
+
+/** Renders one of our HTML pages for oidc-provider (errors, logout). Returns the full document. */
+export type PageRenderer = (page: 'error' | 'logout' | 'logged-out', data: Record<string, unknown>) => string;
+
+export interface ProviderConfigurationDeps {
+  adapter: AdapterFactory;
+  findAccount: FindAccount;
+  jwks: { keys: PrivateJwk[] };
+  cookieKeys: string[];
+  clients: ClientMetadata[];
+  renderPage: PageRenderer;
+}
+
+const MINUTE = 60;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** Our own client metadata keys, read from client files and kept on the client by oidc-provider. */
+export const EXTRA_CLIENT_PROPERTIES = ['first_party', 'pkce_required'] as const;
+
+function isFirstParty(ctx: KoaContextWithOIDC): boolean {
+  return ctx.oidc.client?.metadata()['first_party'] === true;
+}
+
+/**
+ * First-party apps skip the consent page: the grant is created (or widened to what the app asks
+ * for) without asking. Everyone else gets the existing grant, or none and thus the consent prompt.
+ */
+async function loadExistingGrant(ctx: KoaContextWithOIDC) {
+  const { oidc } = ctx;
+  const client = oidc.client;
+  const session = oidc.session;
+  if (!client || !session?.accountId) return undefined;
+  const grantId = oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+  const grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+  if (!isFirstParty(ctx)) return grant;
+
+  const firstPartyGrant = grant ?? new oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+  const scopes = [...oidc.requestParamScopes].join(' ');
+  if (scopes) firstPartyGrant.addOIDCScope(scopes);
+  const claims = [...oidc.requestParamClaims];
+  if (claims.length > 0) firstPartyGrant.addOIDCClaims(claims);
+  await firstPartyGrant.save();
+  return firstPartyGrant;
+}
+
+export function createProviderConfiguration(deps: ProviderConfigurationDeps): Configuration {
+  return {
+    adapter: deps.adapter,
+    findAccount: deps.findAccount,
+    jwks: deps.jwks as Configuration['jwks'],
+    clients: deps.clients,
+    cookies: {
+      keys: deps.cookieKeys,
+      long: { httpOnly: true, sameSite: 'lax', signed: true },
+      short: { httpOnly: true, sameSite: 'lax', signed: true },
+    },
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'preferred_username'],
+      email: ['email', 'email_verified'],
+    },
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
+    },
+    extraClientMetadata: {
+      properties: [...EXTRA_CLIENT_PROPERTIES],
+      validator(_ctx, key, value) {
+        if (value !== undefined && typeof value !== 'boolean') {
+          throw new Error(`${key} must be true or false`);
+        }
+      },
+    },
+    pkce: {
+      // S256 is the only method oidc-provider 9 accepts. Required for every public client, and
+      // for confidential clients unless their file opts out with pkce_required: false.
+      required: (_ctx, client) => client.clientAuthMethod === 'none' || client.metadata()['pkce_required'] !== false,
+    },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    loadExistingGrant,
+    features: {
+      devInteractions: { enabled: false },
+      userinfo: { enabled: true },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      clientCredentials: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource(ctx, form) {
+          ctx.type = 'html';
+          ctx.body = deps.renderPage('logout', { form, clientName: ctx.oidc.client?.clientName });
+        },
+        postLogoutSuccessSource(ctx) {
+          ctx.type = 'html';
+          ctx.body = deps.renderPage('logged-out', { clientName: ctx.oidc.client?.clientName });
+        },
+      },
+    },
+    renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = deps.renderPage('error', {
+        title: 'Something went wrong',
+        error: out.error,
+        description: out.error_description ?? 'The request could not be completed.',
+      });
+    },
+    ttl: {
+      AccessToken: HOUR,
+      AuthorizationCode: MINUTE,
+      ClientCredentials: 10 * MINUTE,
+      DeviceCode: 10 * MINUTE,
+      BackchannelAuthenticationRequest: 10 * MINUTE,
+      IdToken: HOUR,
+      Interaction: HOUR,
+      RefreshToken: 14 * DAY,
+      Session: 14 * DAY,
+      Grant: 14 * DAY,
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import Provider, { type Configuration } from 'oidc-provider';
+import type { Logger } from '../lib/logger.ts';
+
+export function createProvider(issuer: string, configuration: Configuration, options: { trustProxy: boolean; logger: Logger }): Provider {
+  const provider = new Provider(issuer, configuration);
+  provider.proxy = options.trustProxy;
+  // Errors oidc-provider answers itself never reach our error middleware; log the unexpected ones.
+  provider.on('server_error', (_ctx, error) => options.logger.error({ err: error }, 'oidc-provider server error'));
+  return provider;
+}

@@ -1,0 +1,42 @@
+import type { DataSource } from 'typeorm';
+import type { User } from '../db/entities/user.ts';
+
+export type NewUser = Pick<User, 'username' | 'email'> & Partial<Pick<User, 'name' | 'emailVerified'>>;
+
+export interface UsersRepository {
+  findById(id: string): Promise<User | null>;
+  /** Looks a user up by username or email; callers pass the lower-cased form. */
+  findByLogin(login: string): Promise<User | null>;
+  create(user: NewUser): Promise<User>;
+  markEmailVerified(id: string): Promise<void>;
+  update(id: string, changes: Partial<Pick<User, 'name' | 'username'>>): Promise<void>;
+}
+
+export function createUsersRepository(dataSource: DataSource): UsersRepository {
+  const users = dataSource.getRepository<User>('User');
+  return {
+    findById: (id) => users.findOneBy({ id }),
+    findByLogin: (login) => users.findOne({ where: [{ username: login }, { email: login }] }),
+    async create(user) {
+      const now = new Date();
+      const row: User = {
+        id: crypto.randomUUID(),
+        username: user.username,
+        email: user.email,
+        emailVerified: user.emailVerified ?? false,
+        name: user.name ?? null,
+        createdAt: now,
+        updatedAt: now,
+        disabledAt: null,
+      };
+      await users.insert(row);
+      return row;
+    },
+    async markEmailVerified(id) {
+      await users.update({ id }, { emailVerified: true, updatedAt: new Date() });
+    },
+    async update(id, changes) {
+      await users.update({ id }, { ...changes, updatedAt: new Date() });
+    },
+  };
+}

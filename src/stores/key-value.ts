@@ -1,0 +1,31 @@
+/**
+ * The one interface to ephemeral state (oidc-provider models, challenges, magic links, rate
+ * limits). Every entry expires: there is no way to store something forever by accident.
+ * Values are strings; callers own their encoding.
+ */
+export interface KeyValueStore {
+  readonly kind: 'redis' | 'memory';
+  get(key: string): Promise<string | undefined>;
+  /** Stores `value` for `ttlSeconds` (a whole number ≥ 1), replacing any previous value. */
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Replaces the value of an existing key, keeping its expiry. False when the key is gone. */
+  replace(key: string, value: string): Promise<boolean>;
+  /** Atomic get-and-delete: of two concurrent takes of one key, exactly one gets the value. */
+  take(key: string): Promise<string | undefined>;
+  delete(...keys: string[]): Promise<void>;
+  /** Adds a member to a set; the set's expiry is extended to at least `ttlSeconds`. */
+  addToSet(key: string, member: string, ttlSeconds: number): Promise<void>;
+  members(key: string): Promise<string[]>;
+  /** Increments a counter; the first increment starts its `ttlSeconds` window. Returns the new value. */
+  increment(key: string, ttlSeconds: number): Promise<number>;
+  /** Seconds until the key expires, or undefined when it does not exist. */
+  ttl(key: string): Promise<number | undefined>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function assertTtl(ttlSeconds: number): void {
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) {
+    throw new RangeError(`TTL must be a whole number of seconds ≥ 1, got ${ttlSeconds}`);
+  }
+}

@@ -1,0 +1,99 @@
+import { assertTtl, type KeyValueStore } from './key-value.ts';
+
+interface Entry {
+  value: string | Set<string>;
+  expiresAt: number;
+}
+
+const SWEEP_INTERVAL_MS = 60_000;
+
+/**
+ * In-process store for a single instance. Expired entries are invisible at once and swept
+ * every minute so memory does not grow with abandoned sign-ins. Node runs each method to
+ * completion without interleaving, which is what makes `take` atomic here.
+ */
+export function createMemoryStore(now: () => number = Date.now): KeyValueStore {
+  const entries = new Map<string, Entry>();
+  const sweeper = setInterval(() => {
+    const time = now();
+    for (const [key, entry] of entries) if (entry.expiresAt <= time) entries.delete(key);
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
+
+  function live(key: string): Entry | undefined {
+    const entry = entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= now()) {
+      entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  function text(entry: Entry | undefined): string | undefined {
+    if (entry === undefined) return undefined;
+    if (typeof entry.value !== 'string') throw new TypeError('WRONGTYPE: key holds a set');
+    return entry.value;
+  }
+
+  return {
+    kind: 'memory',
+    async get(key) {
+      return text(live(key));
+    },
+    async set(key, value, ttlSeconds) {
+      assertTtl(ttlSeconds);
+      entries.set(key, { value, expiresAt: now() + ttlSeconds * 1000 });
+    },
+    async replace(key, value) {
+      const entry = live(key);
+      if (!entry) return false;
+      text(entry);
+      entry.value = value;
+      return true;
+    },
+    async take(key) {
+      const value = text(live(key));
+      entries.delete(key);
+      return value;
+    },
+    async delete(...keys) {
+      for (const key of keys) entries.delete(key);
+    },
+    async addToSet(key, member, ttlSeconds) {
+      assertTtl(ttlSeconds);
+      const expiresAt = now() + ttlSeconds * 1000;
+      const entry = live(key);
+      if (!entry) {
+        entries.set(key, { value: new Set([member]), expiresAt });
+        return;
+      }
+      if (!(entry.value instanceof Set)) throw new TypeError('WRONGTYPE: key holds a string');
+      entry.value.add(member);
+      entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
+    },
+    async members(key) {
+      const entry = live(key);
+      if (!entry) return [];
+      if (!(entry.value instanceof Set)) throw new TypeError('WRONGTYPE: key holds a string');
+      return [...entry.value];
+    },
+    async increment(key, ttlSeconds) {
+      assertTtl(ttlSeconds);
+      const entry = live(key);
+      const next = entry ? Number(text(entry)) + 1 : 1;
+      if (entry) entry.value = String(next);
+      else entries.set(key, { value: '1', expiresAt: now() + ttlSeconds * 1000 });
+      return next;
+    },
+    async ttl(key) {
+      const entry = live(key);
+      return entry ? Math.ceil((entry.expiresAt - now()) / 1000) : undefined;
+    },
+    async ping() {},
+    async close() {
+      clearInterval(sweeper);
+      entries.clear();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { ClientMetadata } from 'oidc-provider';
+import { createApp } from '../../src/app.ts';
+import { loadConfig, type AppConfig } from '../../src/config/env.ts';
+import { createContainer, type Container } from '../../src/container.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { createTestDatabase, deletePrefix, REDIS_URL, uniqueName, type TestDatabase } from './backends.ts';
+
+export const TEST_COOKIE_KEYS = ['test-cookie-key-0123456789abcdefghijklmnop'];
+
+export interface TestApp {
+  url: string;
+  config: AppConfig;
+  container: Container;
+  server: Server;
+  database: TestDatabase;
+  /** Stops serving and closes the container; keeps the database (see `destroy`). */
+  stop(): Promise<void>;
+  /** Stops and removes the database and store keys. */
+  destroy(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  clients?: ClientMetadata[];
+  /** Reuse a database (and store prefix) from another app: restart and multi-instance tests. */
+  database?: TestDatabase;
+  storePrefix?: string;
+  port?: number;
+}
+
+export const TEST_CLIENTS: ClientMetadata[] = [
+  {
+    client_id: 'test-confidential',
+    client_secret: 'test-confidential-secret-0123456789abcdef',
+    redirect_uris: ['http://localhost:8080/callback'],
+    post_logout_redirect_uris: ['http://localhost:8080/'],
+    grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+    response_types: ['code'],
+    scope: 'openid profile email offline_access',
+    first_party: true,
+  },
+  {
+    client_id: 'test-public',
+    token_endpoint_auth_method: 'none',
+    redirect_uris: ['http://localhost:8080/callback'],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    scope: 'openid profile email',
+    first_party: false,
+  },
+];
+
+/** Starts the whole app on a free port with the test backends (see backends.ts). */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = options.database ?? (await createTestDatabase());
+  const storePrefix = options.storePrefix ?? `${uniqueName('test')}:`;
+  const server = createServer();
+  server.listen(options.port ?? 0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const config = loadConfig({
+    PORT: String(port),
+    ISSUER: `http://localhost:${port}`,
+    DATA_DIR: database.dataDir,
+    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+    ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
+    ...(REDIS_URL ? { REDIS_URL } : {}),
+    ...options.env,
+  });
+  const container = await createContainer({
+    config,
+    clients: options.clients ?? TEST_CLIENTS,
+    cookieKeys: TEST_COOKIE_KEYS,
+    logger: createLogger(config.logLevel),
+    databaseSchema: database.schema,
+    storePrefix,
+  });
+  server.on('request', createApp(container).callback());
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await container.close();
+  };
+  return {
+    url: config.issuer,
+    config,
+    container,
+    server,
+    database,
+    stop,
+    async destroy() {
+      await stop();
+      await deletePrefix(storePrefix);
+      if (!options.database) await database.cleanup();
+    },
+  };
+}

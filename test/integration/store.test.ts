@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BACKEND, createTestStore, type TestStore } from '../helpers/backends.ts';
+
+describe(`KeyValue store (${BACKEND})`, () => {
+  let t: TestStore;
+  before(() => {
+    t = createTestStore();
+  });
+  after(() => t.cleanup());
+
+  test('set then get returns the value; unknown keys are undefined', async () => {
+    await t.store.set('a', 'one', 60);
+    assert.equal(await t.store.get('a'), 'one');
+    assert.equal(await t.store.get('missing'), undefined);
+  });
+
+  test('set replaces a previous value', async () => {
+    await t.store.set('b', 'one', 60);
+    await t.store.set('b', 'two', 60);
+    assert.equal(await t.store.get('b'), 'two');
+  });
+
+  test('entries expire after their TTL', async () => {
+    await t.store.set('short', 'x', 1);
+    assert.equal(await t.store.get('short'), 'x');
+    await sleep(1_200);
+    assert.equal(await t.store.get('short'), undefined);
+    assert.equal(await t.store.take('short'), undefined);
+  });
+
+  test('a TTL must be a whole number of seconds ≥ 1', async () => {
+    await assert.rejects(t.store.set('bad', 'x', 0), RangeError);
+    await assert.rejects(t.store.set('bad', 'x', 1.5), RangeError);
+  });
+
+  test('replace keeps the expiry and refuses a missing key', async () => {
+    await t.store.set('r', 'one', 100);
+    assert.equal(await t.store.replace('r', 'two'), true);
+    assert.equal(await t.store.get('r'), 'two');
+    const ttl = await t.store.ttl('r');
+    assert.ok(ttl !== undefined && ttl > 90 && ttl <= 100, `ttl was ${ttl}`);
+    assert.equal(await t.store.replace('nope', 'x'), false);
+    assert.equal(await t.store.get('nope'), undefined);
+  });
+
+  test('take returns the value once and deletes it', async () => {
+    await t.store.set('once', 'secret', 60);
+    assert.equal(await t.store.take('once'), 'secret');
+    assert.equal(await t.store.take('once'), undefined);
+    assert.equal(await t.store.get('once'), undefined);
+  });
+
+  test('two concurrent takes: exactly one wins', async () => {
+    for (let round = 0; round < 20; round++) {
+      await t.store.set(`race:${round}`, `value-${round}`, 60);
+      const results = await Promise.all([t.store.take(`race:${round}`), t.store.take(`race:${round}`)]);
+      assert.deepEqual(results.filter((r) => r !== undefined), [`value-${round}`]);
+    }
+  });
+
+  test('fifty concurrent takes: exactly one wins', async () => {
+    await t.store.set('crowd', 'prize', 60);
+    const results = await Promise.all(Array.from({ length: 50 }, () => t.store.take('crowd')));
+    assert.equal(results.filter((r) => r === 'prize').length, 1);
+  });
+
+  test('delete removes several keys and ignores missing ones', async () => {
+    await t.store.set('d1', '1', 60);
+    await t.store.set('d2', '2', 60);
+    await t.store.delete('d1', 'd2', 'd3');
+    await t.store.delete();
+    assert.equal(await t.store.get('d1'), undefined);
+    assert.equal(await t.store.get('d2'), undefined);
+  });
+
+  test('sets collect members and expire; adding extends but never shortens the expiry', async () => {
+    await t.store.addToSet('s', 'a', 100);
+    await t.store.addToSet('s', 'b', 10);
+    await t.store.addToSet('s', 'a', 100);
+    assert.deepEqual((await t.store.members('s')).sort(), ['a', 'b']);
+    const ttl = await t.store.ttl('s');
+    assert.ok(ttl !== undefined && ttl > 90, `ttl was ${ttl}`);
+    assert.deepEqual(await t.store.members('empty'), []);
+
+    await t.store.addToSet('s2', 'x', 1);
+    await sleep(1_200);
+    assert.deepEqual(await t.store.members('s2'), []);
+  });
+
+  test('counters count within a window that the first increment starts', async () => {
+    assert.equal(await t.store.increment('c', 1), 1);
+    assert.equal(await t.store.increment('c', 60), 2);
+    assert.equal(await t.store.increment('c', 60), 3);
+    await sleep(1_200);
+    assert.equal(await t.store.increment('c', 60), 1, 'the window restarts after expiry');
+  });
+
+  test('concurrent increments are all counted', async () => {
+    const values = await Promise.all(Array.from({ length: 30 }, () => t.store.increment('cc', 60)));
+    assert.deepEqual([...values].sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i + 1));
+  });
+
+  test('ttl is undefined for a missing key', async () => {
+    assert.equal(await t.store.ttl('ghost'), undefined);
+  });
+
+  test('ping answers', async () => {
+    await t.store.ping();
+  });
+});
