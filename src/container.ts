@@ -53,7 +53,12 @@ export function createStore(config: Pick<AppConfig, 'redisUrl'>, prefix?: string
 export async function createContainer(options: ContainerOptions): Promise<Container> {
   const { config, logger } = options;
   const dataSource = createDataSource({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: options.databaseSchema });
-  await connectDatabase(dataSource, { runMigrations: config.migrations, logger, timeoutMs: options.databaseTimeoutMs });
+  try {
+    await connectDatabase(dataSource, { runMigrations: config.migrations, logger, timeoutMs: options.databaseTimeoutMs });
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    throw error;
+  }
   const store = createStore(config, options.storePrefix);
 
   try {

@@ -78,8 +78,31 @@ export async function connectDatabase(dataSource: DataSource, options: ConnectOp
     }
   }
   if (options.runMigrations) {
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    const applied = await withMigrationLock(dataSource, () => dataSource.runMigrations({ transaction: 'each' }));
     if (applied.length > 0) options.logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+  }
+}
+
+// Arbitrary constant naming "schema migrations" among PostgreSQL advisory locks.
+const MIGRATION_LOCK = 7_104_220;
+
+/**
+ * Instances started together (docker compose scale, rolling deploys) must not migrate at the
+ * same time: on PostgreSQL the first takes a session lock, the others wait and then find
+ * nothing pending. The embedded database serves one instance only.
+ */
+async function withMigrationLock<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
+  if (dataSource.options.type !== 'postgres') return work();
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      return await work();
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    await runner.release();
   }
 }
 

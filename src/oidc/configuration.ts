@@ -1,5 +1,6 @@
 import type { ClientMetadata, Configuration, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
 import type { AdapterFactory } from 'oidc-provider';
+import { EXTRA_CLIENT_METADATA } from '../config/clients.ts';
 import type { PrivateJwk } from '../services/keys.ts';
 
 /** Renders one of our HTML pages for oidc-provider (errors, logout). Returns the full document. */
@@ -18,8 +19,6 @@ const MINUTE = 60;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-/** Our own client metadata keys, read from client files and kept on the client by oidc-provider. */
-export const EXTRA_CLIENT_PROPERTIES = ['first_party', 'pkce_required'] as const;
 
 function isFirstParty(ctx: KoaContextWithOIDC): boolean {
   return ctx.oidc.client?.metadata()['first_party'] === true;
@@ -74,7 +73,7 @@ export function createProviderConfiguration(deps: ProviderConfigurationDeps): Co
       idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
     },
     extraClientMetadata: {
-      properties: [...EXTRA_CLIENT_PROPERTIES],
+      properties: [...EXTRA_CLIENT_METADATA],
       validator(_ctx, key, value) {
         if (value !== undefined && typeof value !== 'boolean') {
           throw new Error(`${key} must be true or false`);

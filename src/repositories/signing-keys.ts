@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { IsNull, type DataSource } from 'typeorm';
 import type { SigningKey } from '../db/entities/signing-key.ts';
 
@@ -22,16 +23,32 @@ export function createSigningKeysRepository(dataSource: DataSource): SigningKeys
         .find({ order: { createdAt: 'ASC', kid: 'ASC' } });
       return rows.filter((row) => row.retiredAt === null || row.retiredAt >= retiredSince);
     },
-    insertIfNoneActive(create) {
-      return dataSource.transaction(async (manager) => {
-        if (dataSource.options.type === 'postgres') {
-          await manager.query('SELECT pg_advisory_xact_lock($1)', [KEY_GENERATION_LOCK]);
+    async insertIfNoneActive(create) {
+      const attempt = () =>
+        dataSource.transaction(async (manager) => {
+          if (dataSource.options.type === 'postgres') {
+            await manager.query('SELECT pg_advisory_xact_lock($1)', [KEY_GENERATION_LOCK]);
+          }
+          const keys = manager.getRepository<SigningKey>('SigningKey');
+          if ((await keys.countBy({ retiredAt: IsNull() })) > 0) return false;
+          await keys.insert(await create());
+          return true;
+        });
+      // SQLite has no advisory locks: a writer that lost the race gets SQLITE_BUSY and simply
+      // tries again, and then finds the winner's keys.
+      for (let tries = 1; ; tries++) {
+        try {
+          return await attempt();
+        } catch (error) {
+          if (tries >= 20 || !isSqliteBusy(error)) throw error;
+          await sleep(25 * tries);
         }
-        const keys = manager.getRepository<SigningKey>('SigningKey');
-        if ((await keys.countBy({ retiredAt: IsNull() })) > 0) return false;
-        await keys.insert(await create());
-        return true;
-      });
+      }
     },
   };
+}
+
+function isSqliteBusy(error: unknown): boolean {
+  const code = (error as { driverError?: { code?: unknown } }).driverError?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }

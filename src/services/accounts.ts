@@ -1,14 +1,14 @@
 import type { User } from '../db/entities/user.ts';
 import type { UsersRepository } from '../repositories/users.ts';
 
-/** The OIDC claims we release, keyed by claim name. */
-export interface AccountClaims {
+/** The OIDC claims we release, keyed by claim name. (A type alias: oidc-provider wants an index signature.) */
+export type AccountClaims = {
   sub: string;
   preferred_username: string;
   name: string;
   email: string;
   email_verified: boolean;
-}
+};
 
 export function claimsOf(user: User): AccountClaims {
   return {

@@ -61,7 +61,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   server.listen(options.port ?? 0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  const config = loadConfig({
+  let config: AppConfig;
+  let container: Container;
+  try {
+    config = loadConfig({
     PORT: String(port),
     ISSUER: `http://localhost:${port}`,
     DATA_DIR: database.dataDir,
@@ -69,15 +72,20 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
     ...(REDIS_URL ? { REDIS_URL } : {}),
     ...options.env,
-  });
-  const container = await createContainer({
-    config,
-    clients: options.clients ?? TEST_CLIENTS,
-    cookieKeys: TEST_COOKIE_KEYS,
-    logger: createLogger(config.logLevel),
-    databaseSchema: database.schema,
-    storePrefix,
-  });
+    });
+    container = await createContainer({
+      config,
+      clients: options.clients ?? TEST_CLIENTS,
+      cookieKeys: TEST_COOKIE_KEYS,
+      logger: createLogger(config.logLevel),
+      databaseSchema: database.schema,
+      storePrefix,
+    });
+  } catch (error) {
+    server.close();
+    if (!options.database) await database.cleanup();
+    throw error;
+  }
   server.on('request', createApp(container).callback());
   let stopped = false;
   const stop = async () => {

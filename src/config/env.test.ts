@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConfigError } from '../errors.ts';
+import { loadConfig } from './env.ts';
+
+function problems(env: Record<string, string>, files: Record<string, string> = {}): string[] {
+  try {
+    loadConfig(env, (file) => {
+      const content = files[file];
+      if (content === undefined) throw Object.assign(new Error('missing'), { code: 'ENOENT' });
+      return content;
+    });
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    return error.lines;
+  }
+  assert.fail('expected the configuration to be refused');
+}
+
+const KEY = 'k'.repeat(32);
+
+describe('environment configuration', () => {
+  test('defaults give a working local setup', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 3000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.issuer, 'http://localhost:3000');
+    assert.equal(config.rpId, 'localhost');
+    assert.equal(config.origin, 'http://localhost:3000');
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.redisUrl, undefined);
+    assert.equal(config.mailFrom, 'no-reply@localhost');
+    assert.equal(config.signup, 'open');
+    assert.equal(config.magicLinkTtl, 600);
+    assert.equal(config.migrations, true);
+    assert.equal(config.trustProxy, false);
+    assert.equal(config.production, false);
+  });
+
+  test('the default issuer follows PORT', () => {
+    assert.equal(loadConfig({ PORT: '4000' }).issuer, 'http://localhost:4000');
+  });
+
+  test('ISSUER gives the WebAuthn RP ID and origin, trailing slash dropped', () => {
+    const config = loadConfig({ ISSUER: 'https://id.example.com:8443/' });
+    assert.equal(config.issuer, 'https://id.example.com:8443');
+    assert.equal(config.rpId, 'id.example.com');
+    assert.equal(config.origin, 'https://id.example.com:8443');
+    assert.equal(config.mailFrom, 'no-reply@id.example.com');
+  });
+
+  const wrong: Array<[string, Record<string, string>, RegExp]> = [
+    ['PORT not a number', { PORT: 'abc' }, /^PORT: "abc" is not a port number; use 1-65535$/],
+    ['PORT out of range', { PORT: '70000' }, /^PORT: "70000" is out of range/],
+    ['ISSUER not a URL', { ISSUER: 'id.example.com' }, /^ISSUER: "id.example.com" is not a URL/],
+    ['ISSUER http on a public host', { ISSUER: 'http://id.example.com' }, /^ISSUER: .* must use https/],
+    ['ISSUER with a query', { ISSUER: 'https://id.example.com/?x=1' }, /^ISSUER: .* has a query or fragment/],
+    ['ISSUER with a fragment', { ISSUER: 'https://id.example.com/#x' }, /^ISSUER: .* has a query or fragment/],
+    ['ISSUER with a path', { ISSUER: 'https://example.com/idp' }, /^ISSUER: .* has a path; serve the provider at the root/],
+    ['ISSUER on a public IP address', { ISSUER: 'https://192.0.2.10' }, /^ISSUER: .* uses an IP address/],
+    ['DATABASE_URL not postgres', { DATABASE_URL: 'mysql://db/idp' }, /^DATABASE_URL: is not a postgres:\/\/ or postgresql:\/\/ URL/],
+    ['REDIS_URL not redis', { REDIS_URL: 'http://cache' }, /^REDIS_URL: is not a redis:\/\/ or rediss:\/\/ URL/],
+    ['SMTP_URL not smtp', { SMTP_URL: 'http://mail' }, /^SMTP_URL: is not a smtp:\/\/ or smtps:\/\/ URL/],
+    ['MAIL_FROM not an address', { MAIL_FROM: 'nobody' }, /^MAIL_FROM: "nobody" is not an email address/],
+    ['SECRET_KEYS too short', { SECRET_KEYS: 'short' }, /^SECRET_KEYS: has a key shorter than 32 characters/],
+    ['TRUST_PROXY not boolean', { TRUST_PROXY: 'maybe' }, /^TRUST_PROXY: "maybe" is not a boolean/],
+    ['LOG_LEVEL unknown', { LOG_LEVEL: 'loud' }, /^LOG_LEVEL: "loud" is not a log level/],
+    ['SIGNUP unknown', { SIGNUP: 'invite' }, /^SIGNUP: "invite" is not open or closed/],
+    ['APP_NAME too long', { APP_NAME: 'x'.repeat(61) }, /^APP_NAME: .* is longer than 60 characters/],
+    ['APP_LOGO_URL http', { APP_LOGO_URL: 'http://cdn/logo.png' }, /^APP_LOGO_URL: .* is not an https:\/\/ URL or a path/],
+    ['APP_ACCENT not a colour', { APP_ACCENT: 'red; }' }, /^APP_ACCENT: .* is not a hex colour/],
+    ['MAGIC_LINK_TTL too short', { MAGIC_LINK_TTL: '5' }, /^MAGIC_LINK_TTL: "5" is shorter than 60 seconds/],
+    ['MIGRATIONS not boolean', { MIGRATIONS: 'sometimes' }, /^MIGRATIONS: "sometimes" is not a boolean/],
+  ];
+  for (const [name, env, expected] of wrong) {
+    test(`${name} gives one line naming it`, () => {
+      const lines = problems(env);
+      assert.equal(lines.length, 1, lines.join('\n'));
+      assert.match(lines[0]!, expected);
+    });
+  }
+
+  test('several wrong variables give one line each', () => {
+    assert.equal(problems({ PORT: 'x', LOG_LEVEL: 'x', SIGNUP: 'x' }).length, 3);
+  });
+
+  test('secret values are never echoed in errors', () => {
+    const [line] = problems({ DATABASE_URL: 'mysql://admin:hunter2@db/idp' });
+    assert.doesNotMatch(line!, /hunter2/);
+  });
+
+  test('production without SECRET_KEYS refuses to start', () => {
+    const lines = problems({ NODE_ENV: 'production', ISSUER: 'https://id.example.com' });
+    assert.deepEqual(lines, [
+      'SECRET_KEYS: required when NODE_ENV=production; set comma-separated random keys (openssl rand -base64 32)',
+    ]);
+  });
+
+  test('production with SECRET_KEYS starts, keys newest first', () => {
+    const config = loadConfig({ NODE_ENV: 'production', ISSUER: 'https://id.example.com', SECRET_KEYS: `${KEY}, ${'j'.repeat(40)}` });
+    assert.deepEqual(config.secretKeys, [KEY, 'j'.repeat(40)]);
+    assert.equal(config.production, true);
+  });
+
+  test('*_FILE variants read secrets from files', () => {
+    const config = loadConfig(
+      { SECRET_KEYS_FILE: '/run/secrets/keys', DATABASE_URL_FILE: '/run/secrets/db' },
+      (file) => ({ '/run/secrets/keys': `${KEY}\n`, '/run/secrets/db': 'postgres://u:p@db/idp\n' })[file] ?? '',
+    );
+    assert.deepEqual(config.secretKeys, [KEY]);
+    assert.equal(config.databaseUrl, 'postgres://u:p@db/idp');
+  });
+
+  test('an unreadable *_FILE names the variable and the file', () => {
+    assert.deepEqual(problems({ SMTP_URL_FILE: '/nope' }), ['SMTP_URL_FILE: cannot read /nope (ENOENT); point it at a readable file']);
+  });
+
+  test('setting both NAME and NAME_FILE is refused', () => {
+    const lines = problems({ REDIS_URL: 'redis://a', REDIS_URL_FILE: '/f' }, { '/f': 'redis://b' });
+    assert.deepEqual(lines, ['REDIS_URL_FILE: both REDIS_URL and REDIS_URL_FILE are set; keep only one']);
+  });
+
+  test('empty variables count as unset', () => {
+    assert.equal(loadConfig({ PORT: '', DATABASE_URL: '' }).port, 3000);
+  });
+});
