@@ -12,6 +12,14 @@ if (!files) {
   console.error(`error: unknown suite "${suite}"; use unit or e2e`);
   process.exit(2);
 }
+if (suite === 'e2e') {
+  const { existsSync } = await import('node:fs');
+  const browser = process.env.CHROMIUM_PATH || ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(existsSync);
+  if (!browser || !existsSync(browser)) {
+    console.error(`error: no Chromium found${process.env.CHROMIUM_PATH ? ` at CHROMIUM_PATH=${process.env.CHROMIUM_PATH}` : ''}: apt-get install chromium, or set CHROMIUM_PATH`);
+    process.exit(1);
+  }
+}
 const backend = `${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded SQLite'} + ${process.env.REDIS_URL ? 'Redis' : 'in-process store'}`;
 console.log(`${suite} tests on ${backend}`);
 // Test files are isolated (own database schema or file, own store prefix), so they run in parallel.

@@ -1,0 +1,52 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+
+/** Debian's chromium, or CHROMIUM_PATH; undefined when there is none (scripts/test.js says so). */
+export function findChromium(): string | undefined {
+  const configured = process.env['CHROMIUM_PATH'];
+  if (configured) return existsSync(configured) ? configured : undefined;
+  return CANDIDATES.find((candidate) => existsSync(candidate));
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  const executablePath = findChromium();
+  if (!executablePath) throw new Error('no Chromium found: apt-get install chromium, or set CHROMIUM_PATH');
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    // Quiet, offline Chromium: this machine reaches no outside network.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export const ARTIFACTS_DIR = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+
+export const VIEWPORTS = {
+  mobile: { width: 390, height: 844 },
+  desktop: { width: 1280, height: 800 },
+} as const;
+
+/** Saves the page at 390 px and 1280 px, light and dark, as test-artifacts/<name>-<size>-<scheme>.png. */
+export async function screenshotAllWays(page: Page, name: string): Promise<string[]> {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  const saved: string[] = [];
+  const original = page.viewportSize();
+  for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.setViewportSize(viewport);
+      await page.emulateMedia({ colorScheme });
+      const file = path.join(ARTIFACTS_DIR, `${name}-${size}-${colorScheme}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      saved.push(file);
+    }
+  }
+  if (original) await page.setViewportSize(original);
+  await page.emulateMedia({ colorScheme: 'light' });
+  return saved;
+}
+
+export type { Browser, BrowserContext, Page };
