@@ -8,6 +8,7 @@ import { requestContext } from './http/middleware/request-context.ts';
 import { securityHeaders } from './http/middleware/security-headers.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { interactionRoutes } from './http/routes/interaction.ts';
+import { passkeyRoutes } from './http/routes/passkey.ts';
 import { themeRoutes } from './http/routes/theme.ts';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
@@ -17,7 +18,7 @@ const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
  * oidc-provider. No global body parser: oidc-provider parses its own bodies.
  */
 export function createApp(container: Container): Koa {
-  const { config, provider, render } = container;
+  const { config, provider, render, accounts, passkeys, states, throttle } = container;
   const app = new Koa({ proxy: config.trustProxy });
   // Must equal oidc-provider's cookie keys: mounted, it reads its signed cookies through our ctx.
   app.keys = container.cookieKeys;
@@ -31,7 +32,8 @@ export function createApp(container: Container): Koa {
   for (const router of [
     healthRoutes(container.health),
     themeRoutes(config.appAccent),
-    interactionRoutes({ provider, render }),
+    interactionRoutes({ config, provider, render, accounts, states, throttle }),
+    passkeyRoutes({ config, provider, accounts, passkeys, states, throttle }),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

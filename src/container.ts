@@ -10,7 +10,13 @@ import { createFindAccount } from './oidc/find-account.ts';
 import { createProvider } from './oidc/provider.ts';
 import { createUsersRepository, type UsersRepository } from './repositories/users.ts';
 import { createSigningKeysRepository } from './repositories/signing-keys.ts';
+import { createPasskeysRepository } from './repositories/passkeys.ts';
 import { createAccountsService, type AccountsService } from './services/accounts.ts';
+import { createPasskeysService, type PasskeysService } from './services/passkeys.ts';
+import { createThrottle, type Throttle } from './services/throttle.ts';
+import { createChallengeStore } from './stores/challenges.ts';
+import { createInteractionStateStore, type InteractionStateStore } from './stores/interaction-state.ts';
+import { createRateLimiter } from './stores/rate-limits.ts';
 import { createHealthService, type HealthService } from './services/health.ts';
 import { createKeysService } from './services/keys.ts';
 import type { KeyValueStore } from './stores/key-value.ts';
@@ -40,6 +46,9 @@ export interface Container {
   store: KeyValueStore;
   users: UsersRepository;
   accounts: AccountsService;
+  passkeys: PasskeysService;
+  states: InteractionStateStore;
+  throttle: Throttle;
   health: HealthService;
   provider: Provider;
   render: Render;
@@ -64,6 +73,15 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
   try {
     const users = createUsersRepository(dataSource);
     const accounts = createAccountsService({ users });
+    const passkeys = createPasskeysService({
+      config,
+      passkeys: createPasskeysRepository(dataSource),
+      users,
+      challenges: createChallengeStore(store),
+      logger,
+    });
+    const states = createInteractionStateStore(store);
+    const throttle = createThrottle(createRateLimiter(store));
     const keys = createKeysService(createSigningKeysRepository(dataSource));
     const render = createViews(config);
     const health = createHealthService({
@@ -89,6 +107,9 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       store,
       users,
       accounts,
+      passkeys,
+      states,
+      throttle,
       health,
       provider,
       render,

@@ -7,6 +7,8 @@ export interface AppErrorOptions {
   expose?: boolean;
   description?: string;
   cause?: unknown;
+  /** Response headers that belong with this error, e.g. Retry-After. */
+  headers?: Record<string, string>;
 }
 
 export class AppError extends Error {
@@ -14,6 +16,7 @@ export class AppError extends Error {
   readonly status: number;
   readonly expose: boolean;
   readonly description: string;
+  readonly headers: Record<string, string>;
 
   constructor(code: string, options: AppErrorOptions = {}) {
     super(options.description ?? code, { cause: options.cause });
@@ -22,6 +25,7 @@ export class AppError extends Error {
     this.status = options.status ?? 400;
     this.expose = options.expose ?? this.status < 500;
     this.description = options.description ?? code;
+    this.headers = options.headers ?? {};
   }
 }
 

@@ -32,6 +32,7 @@ export function errorHandler(render: Render): Middleware {
     } catch (caught) {
       if (caught instanceof AppError && caught.expose) {
         if (caught.status >= 500) ctx.state.log.error({ err: caught }, caught.code);
+        ctx.set(caught.headers);
         send(ctx, render, caught.status, caught.code, caught.description, titleFor(caught.status));
         return;
       }

@@ -1,0 +1,24 @@
+// Passkey step: "Sign in with a passkey" for the chosen account.
+(function () {
+  'use strict';
+  const { startAuthentication } = window.SimpleWebAuthnBrowser;
+  const { postJSON, messageFor, showStatus, setBusy, supported, UNSUPPORTED } = window.PasskeyUI;
+  const button = document.getElementById('passkey-button');
+  const base = button.dataset.base;
+
+  button.addEventListener('click', async () => {
+    if (!supported) return showStatus(UNSUPPORTED);
+    showStatus('');
+    setBusy(button, true);
+    try {
+      const optionsJSON = await postJSON(`${base}/passkey/options`, { mode: 'account' });
+      const credential = await startAuthentication({ optionsJSON });
+      const { redirectTo } = await postJSON(`${base}/passkey/verify`, { mode: 'account', credential });
+      window.location.assign(redirectTo);
+    } catch (error) {
+      showStatus(messageFor(error, 'authenticate'));
+      setBusy(button, false);
+      button.focus();
+    }
+  });
+})();

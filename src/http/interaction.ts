@@ -1,0 +1,44 @@
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
+import { AppError } from '../errors.ts';
+
+export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/**
+ * The interaction behind /interaction/:uid, from oidc-provider's cookie. The uid in the path must
+ * be the cookie's: a link from another sign-in, or an expired one, gets a clear page.
+ */
+export async function loadInteraction(provider: Provider, ctx: Context): Promise<Interaction> {
+  let details: Interaction;
+  try {
+    details = await provider.interactionDetails(ctx.req, ctx.res);
+  } catch (error) {
+    throw new AppError('session_expired', {
+      status: 400,
+      description: 'This sign-in page has expired. Go back to the app and start signing in again.',
+      cause: error,
+    });
+  }
+  if (details.uid !== (ctx.params as { uid?: string }).uid) {
+    throw new AppError('session_expired', {
+      status: 400,
+      description: 'This sign-in page belongs to another sign-in. Go back to the app and start again.',
+    });
+  }
+  return details;
+}
+
+/** For fetch() callers: the URL to continue at, instead of a redirect fetch would follow. */
+export async function finishForScript(provider: Provider, ctx: Context, result: InteractionResults): Promise<void> {
+  const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = { redirectTo };
+}
+
+/** For plain HTML forms: a 303 to where oidc-provider continues. */
+export async function finishForForm(provider: Provider, ctx: Context, result: InteractionResults): Promise<void> {
+  const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+  ctx.status = 303;
+  ctx.redirect(redirectTo);
+}

@@ -1,0 +1,37 @@
+import { bodyParser } from '@koa/bodyparser';
+import type { Middleware } from 'koa';
+import type { z } from 'zod';
+import { AppError } from '../../errors.ts';
+
+/** JSON for the page scripts: application/json only, 64 KB at most, strict (objects/arrays). */
+export function jsonBody(): Middleware {
+  const parse = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', jsonStrict: true, encoding: 'utf-8' });
+  return async (ctx, next) => {
+    if (!ctx.request.is('application/json')) {
+      throw new AppError('unsupported_media_type', { status: 415, description: 'Send this request as application/json.' });
+    }
+    await parse(ctx, next);
+  };
+}
+
+/** Plain HTML forms: urlencoded only, 16 KB at most. */
+export function formBody(): Middleware {
+  const parse = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
+  return async (ctx, next) => {
+    if (!ctx.request.is('application/x-www-form-urlencoded')) {
+      throw new AppError('unsupported_media_type', { status: 415, description: 'Send this form as application/x-www-form-urlencoded.' });
+    }
+    await parse(ctx, next);
+  };
+}
+
+/** Validates a parsed body before any work is done with it. */
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+    throw new AppError('invalid_request', { status: 400, description: `The request was not understood (${where}${issue?.message ?? 'invalid'}).` });
+  }
+  return result.data;
+}

@@ -1,0 +1,44 @@
+import type { DataSource } from 'typeorm';
+import type { Passkey } from '../db/entities/passkey.ts';
+
+export type NewPasskey = Omit<Passkey, 'id' | 'createdAt' | 'lastUsedAt'>;
+
+export interface PasskeysRepository {
+  listByUser(userId: string): Promise<Passkey[]>;
+  countByUser(userId: string): Promise<number>;
+  findByCredentialId(credentialId: string): Promise<Passkey | null>;
+  create(passkey: NewPasskey): Promise<Passkey>;
+  /**
+   * Records a successful sign-in. The update only applies while the stored counter is still
+   * `previousCounter`, so two racing assertions cannot both move it; false when it lost.
+   */
+  recordUse(id: string, previousCounter: number, changes: Pick<Passkey, 'counter' | 'backedUp'>): Promise<boolean>;
+  rename(userId: string, id: string, name: string): Promise<boolean>;
+  delete(userId: string, id: string): Promise<boolean>;
+}
+
+export function createPasskeysRepository(dataSource: DataSource): PasskeysRepository {
+  const passkeys = dataSource.getRepository<Passkey>('Passkey');
+  return {
+    listByUser: (userId) => passkeys.find({ where: { userId }, order: { createdAt: 'ASC', id: 'ASC' } }),
+    countByUser: (userId) => passkeys.countBy({ userId }),
+    findByCredentialId: (credentialId) => passkeys.findOneBy({ credentialId }),
+    async create(passkey) {
+      const row: Passkey = { ...passkey, id: crypto.randomUUID(), createdAt: new Date(), lastUsedAt: null };
+      await passkeys.insert(row);
+      return row;
+    },
+    async recordUse(id, previousCounter, changes) {
+      const result = await passkeys.update({ id, counter: previousCounter }, { ...changes, lastUsedAt: new Date() });
+      return (result.affected ?? 0) > 0;
+    },
+    async rename(userId, id, name) {
+      const result = await passkeys.update({ id, userId }, { name });
+      return (result.affected ?? 0) > 0;
+    },
+    async delete(userId, id) {
+      const result = await passkeys.delete({ id, userId });
+      return (result.affected ?? 0) > 0;
+    },
+  };
+}

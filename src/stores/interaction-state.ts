@@ -1,0 +1,36 @@
+import type { KeyValueStore } from './key-value.ts';
+
+/**
+ * What our pages know about one sign-in (interaction) between requests. Kept server-side so a
+ * browser cannot claim to be further along than it is.
+ */
+export interface InteractionState {
+  /** The account chosen at the username step (or remembered), awaiting its passkey. */
+  userId?: string;
+  /**
+   * An account that has proven itself (new signup, emailed link) and may now create a passkey
+   * or skip it and finish signing in.
+   */
+  provenUserId?: string;
+}
+
+/** Interactions live an hour in oidc-provider; their state need not outlive them. */
+const STATE_TTL_SECONDS = 60 * 60;
+
+export function createInteractionStateStore(store: KeyValueStore) {
+  const key = (uid: string) => `interaction-state:${uid}`;
+  return {
+    async get(uid: string): Promise<InteractionState> {
+      const raw = await store.get(key(uid));
+      return raw === undefined ? {} : (JSON.parse(raw) as InteractionState);
+    },
+    async set(uid: string, state: InteractionState): Promise<void> {
+      await store.set(key(uid), JSON.stringify(state), STATE_TTL_SECONDS);
+    },
+    async clear(uid: string): Promise<void> {
+      await store.delete(key(uid));
+    },
+  };
+}
+
+export type InteractionStateStore = ReturnType<typeof createInteractionStateStore>;

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import type { CDPSession } from 'playwright-core';
+import { discoverAs, oidc } from './relying-party.ts';
+
+export const CALLBACK = 'http://localhost:8080/callback';
+
+/** A relying party's sign-in, begun in a browser: the page is at our hosted login. */
+export interface BegunSignIn {
+  page: Page;
+  /** Waits for the redirect back to the app, then redeems the code like an app would. */
+  finish(): Promise<{ tokens: oidc.TokenEndpointResponse; claims: oidc.UserInfoResponse; sub: string }>;
+  /** Waits for the redirect back to the app and returns its query (for error responses). */
+  callback(): Promise<URL>;
+}
+
+export async function beginSignIn(issuer: string, page: Page, clientId = 'test-confidential', scope = 'openid profile email'): Promise<BegunSignIn> {
+  const config = await discoverAs(issuer, clientId);
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: CALLBACK,
+    scope,
+    state,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  // Nothing listens at the app's address: the browser's request to it is the answer we want.
+  // Waiting for that request to fail lets the redirect's cookies settle before the test goes on.
+  const isCallback = (request: { url(): string }) => request.url().startsWith(CALLBACK);
+  const requested = page.waitForEvent('requestfailed', { predicate: isCallback, timeout: 60_000 });
+  requested.catch(() => {});
+  await page.goto(url.href);
+  const callback = async () => {
+    const request = await requested;
+    // Chromium then shows its own error page; let that navigation finish so it cannot cut
+    // into the test's next one.
+    await page.waitForURL((u) => u.protocol === 'chrome-error:', { timeout: 10_000 });
+    return new URL(request.url());
+  };
+  return {
+    page,
+    callback,
+    async finish() {
+      const returned = await callback();
+      const tokens = await oidc.authorizationCodeGrant(config, returned, { pkceCodeVerifier: verifier, expectedState: state });
+      const sub = tokens.claims()?.sub;
+      assert.ok(sub, 'the ID token names the user');
+      const claims = await oidc.fetchUserInfo(config, tokens.access_token, sub);
+      return { tokens, claims, sub };
+    },
+  };
+}
+
+export interface VirtualAuthenticator {
+  cdp: CDPSession;
+  id: string;
+  credentials(): Promise<Array<Record<string, unknown>>>;
+  addCredential(credential: Record<string, unknown>): Promise<void>;
+  setUserVerified(verified: boolean): Promise<void>;
+  remove(): Promise<void>;
+}
+
+/** A CDP virtual platform authenticator: resident keys, user verification, auto presence. */
+export async function addVirtualAuthenticator(page: Page): Promise<VirtualAuthenticator> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return {
+    cdp,
+    id: authenticatorId,
+    async credentials() {
+      return (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials as unknown as Array<Record<string, unknown>>;
+    },
+    async addCredential(credential) {
+      await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: credential as never });
+    },
+    async setUserVerified(isUserVerified) {
+      await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified });
+    },
+    async remove() {
+      await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+    },
+  };
+}
