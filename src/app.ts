@@ -6,6 +6,7 @@ import type { Container } from './container.ts';
 import { errorHandler } from './http/middleware/errors.ts';
 import { requestContext } from './http/middleware/request-context.ts';
 import { securityHeaders } from './http/middleware/security-headers.ts';
+import { accountRoutes } from './http/routes/account.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { interactionRoutes } from './http/routes/interaction.ts';
 import { passkeyRoutes } from './http/routes/passkey.ts';
@@ -34,6 +35,7 @@ export function createApp(container: Container): Koa {
     themeRoutes(config.appAccent),
     interactionRoutes({ config, provider, render, accounts, states, throttle }),
     passkeyRoutes({ config, provider, accounts, passkeys, states, throttle }),
+    accountRoutes({ config, provider, render, accounts, passkeys }),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config/env.ts';
 import { connectDatabase, createDataSource, pingDatabase } from './db/data-source.ts';
 import type { Logger } from './lib/logger.ts';
+import { withAccountClient } from './oidc/account-client.ts';
 import { createAdapterFactory } from './oidc/adapter.ts';
 import { createProviderConfiguration } from './oidc/configuration.ts';
 import { createFindAccount } from './oidc/find-account.ts';
@@ -94,7 +95,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       findAccount: createFindAccount(accounts),
       jwks: await keys.loadSigningKeys(),
       cookieKeys: options.cookieKeys,
-      clients: options.clients,
+      clients: withAccountClient(options.clients, config.issuer, config.appName),
       renderPage: (page, data) => render(page, data),
     });
     const provider = createProvider(config.issuer, configuration, { trustProxy: config.trustProxy, logger });

@@ -14,10 +14,9 @@
       const { redirectTo } = await postJSON(`${base}/passkey/verify`, { mode: 'autofill', credential });
       window.location.assign(redirectTo);
     } catch (error) {
-      // Submitting the form aborts the pending autofill request: that is not a failure.
-      const name = (error && error.cause && error.cause.name) || (error && error.name);
-      if (name === 'AbortError' || (error && error.code === 'ERROR_CEREMONY_ABORTED')) return;
-      showStatus(messageFor(error, 'authenticate'));
+      // Autofill is an offer, not a step: the browser ending it (no passkey here, the form was
+      // submitted, the person looked away) is silent. Only the server's verdict is worth saying.
+      if (error && error.fromServer) showStatus(messageFor(error, 'authenticate'));
     }
   }
 

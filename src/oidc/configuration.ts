@@ -15,6 +15,35 @@ export interface ProviderConfigurationDeps {
   renderPage: PageRenderer;
 }
 
+/** What people are told when a request from an app cannot be served (instead of raw OAuth text). */
+const ERROR_PAGES: Record<string, { title: string; description: string; nextStep?: string }> = {
+  invalid_client: {
+    title: 'Unknown app',
+    description: 'The app that sent you here is not registered with this sign-in service.',
+    nextStep: 'Tell the people who run the app; they need to register it (a file in the clients folder).',
+  },
+  invalid_redirect_uri: {
+    title: 'Unknown return address',
+    description: 'The app asked to send you back to an address it has not registered.',
+    nextStep: 'Tell the people who run the app; its redirect URI must match its registration exactly.',
+  },
+  invalid_request: {
+    title: 'The app sent an invalid request',
+    description: 'The sign-in request from the app is incomplete or malformed.',
+    nextStep: 'Go back to the app and try again. If it keeps happening, tell the people who run it.',
+  },
+  session_not_found: {
+    title: 'This sign-in has expired',
+    description: 'It took too long, or it was started in another browser.',
+    nextStep: 'Go back to the app and start signing in again.',
+  },
+};
+
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  return `${trimmed.charAt(0).toUpperCase()}${trimmed.slice(1)}${/[.!?]$/.test(trimmed) ? '' : '.'}`;
+}
+
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -109,10 +138,12 @@ export function createProviderConfiguration(deps: ProviderConfigurationDeps): Co
     },
     renderError(ctx, out) {
       ctx.type = 'html';
+      const known = ERROR_PAGES[out.error];
       ctx.body = deps.renderPage('error', {
-        title: 'Something went wrong',
+        title: known?.title ?? 'Something went wrong',
         error: out.error,
-        description: out.error_description ?? 'The request could not be completed.',
+        description: known?.description ?? sentence(out.error_description ?? 'The request could not be completed.'),
+        nextStep: known?.nextStep,
       });
     },
     ttl: {

@@ -42,14 +42,15 @@ export interface PasskeysDeps {
 export interface PasskeyView {
   id: string;
   name: string;
-  authenticator: string;
+  authenticator: string | undefined;
   synced: boolean;
   createdAt: Date;
   lastUsedAt: Date | null;
 }
 
-export function authenticatorName(aaguid: string): string {
-  return aaguid === NO_AAGUID ? 'Passkey' : (AUTHENTICATOR_NAMES[aaguid] ?? 'Passkey');
+/** The authenticator's product name (Google Password Manager, iCloud Keychain, …), when known. */
+export function authenticatorName(aaguid: string): string | undefined {
+  return aaguid === NO_AAGUID ? undefined : AUTHENTICATOR_NAMES[aaguid];
 }
 
 const rejected = (description: string) =>
@@ -115,7 +116,7 @@ export function createPasskeysService(deps: PasskeysDeps) {
         aaguid: info.aaguid,
         deviceType: info.credentialDeviceType,
         backedUp: info.credentialBackedUp,
-        name: authenticatorName(info.aaguid).slice(0, 64),
+        name: (authenticatorName(info.aaguid) ?? 'Passkey').slice(0, 64),
       });
     },
 

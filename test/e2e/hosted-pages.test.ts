@@ -40,7 +40,7 @@ describe(`hosted pages in Chromium (${BACKEND})`, () => {
     const page = await context.newPage();
     const response = await page.goto(`${app.url}/auth?client_id=nobody&response_type=code&scope=openid`);
     assert.equal(response?.status(), 400);
-    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Something went wrong');
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Unknown app');
     assert.match(await page.locator('main').innerText(), /invalid_client/);
     await screenshotAllWays(page, 'error');
     await context.close();

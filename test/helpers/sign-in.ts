@@ -30,7 +30,11 @@ export async function beginSignIn(issuer: string, page: Page, clientId = 'test-c
   const isCallback = (request: { url(): string }) => request.url().startsWith(CALLBACK);
   const requested = page.waitForEvent('requestfailed', { predicate: isCallback, timeout: 60_000 });
   requested.catch(() => {});
-  await page.goto(url.href);
+  // With a provider session (and consent), /auth sends the browser straight back to the app,
+  // whose address answers nothing: that ends the navigation in Chromium's error page.
+  await page.goto(url.href).catch((error: Error) => {
+    if (!/chrome-error|ERR_CONNECTION_REFUSED/.test(error.message)) throw error;
+  });
   const callback = async () => {
     const request = await requested;
     // Chromium then shows its own error page; let that navigation finish so it cannot cut
@@ -91,4 +95,13 @@ export async function addVirtualAuthenticator(page: Page): Promise<VirtualAuthen
       await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
     },
   };
+}
+
+/** From the login page: "Create an account" → username + email → "Create a passkey". */
+export async function signUpInBrowser(page: Page, username: string, email: string): Promise<void> {
+  await page.getByRole('link', { name: 'Create an account' }).click();
+  await page.getByRole('textbox', { name: 'Username', exact: true }).fill(username);
+  await page.getByRole('textbox', { name: 'Email' }).fill(email);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('button', { name: 'Create a passkey' }).click();
 }
