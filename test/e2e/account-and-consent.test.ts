@@ -45,7 +45,7 @@ describe(`consent and the account page in Chromium (${BACKEND})`, () => {
   test('account page: sign in and come back, rename, add, delete with a warning on the last, sign out', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    let authenticator = await addVirtualAuthenticator(page);
+    const firstDevice = await addVirtualAuthenticator(page);
 
     // Not signed in: /account goes through sign-in (signup here) and comes back.
     await page.goto(`${app.url}/account`);
@@ -64,8 +64,8 @@ describe(`consent and the account page in Chromium (${BACKEND})`, () => {
     assert.equal(await page.locator('.passkey-name').first().textContent(), 'Work laptop');
 
     // A second device: a new authenticator adds a passkey.
-    await authenticator.remove();
-    authenticator = await addVirtualAuthenticator(page);
+    await firstDevice.remove();
+    await addVirtualAuthenticator(page);
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await page.getByRole('status').filter({ hasText: 'Passkey added.' }).waitFor();
     assert.equal(await page.locator('.passkey').count(), 2);
