@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { BACKEND } from '../helpers/backends.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { discoverAs, oidc } from '../helpers/relying-party.ts';
+
+/** Starts an authorization request and returns the interaction path and its cookies. */
+async function startInteraction(app: TestApp): Promise<{ path: string; cookie: string }> {
+  const config = await discoverAs(app.url);
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: 'http://localhost:8080/callback',
+    scope: 'openid',
+    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+    code_challenge_method: 'S256',
+  });
+  const response = await fetch(url, { redirect: 'manual' });
+  return {
+    path: response.headers.get('location') ?? '',
+    cookie: response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; '),
+  };
+}
+
+describe(`hosted pages over HTTP (${BACKEND})`, () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ env: { APP_NAME: 'Acme Login', APP_ACCENT: '#0a7f5a', APP_LOGO_URL: '/static/logo.svg' } });
+  });
+  after(() => app.destroy());
+
+  test('the login page: labelled field with passkey autofill, no inline script, branding', async () => {
+    const { path, cookie } = await startInteraction(app);
+    const response = await fetch(new URL(path, app.url), { headers: { cookie } });
+    const html = await response.text();
+    assert.equal(response.status, 200);
+    assert.match(html, /<label for="login">Username or email<\/label>/);
+    assert.match(html, /autocomplete="username webauthn"/);
+    assert.match(html, /<button class="button primary" type="submit">Continue<\/button>/);
+    assert.match(html, />Create an account<\/a>/);
+    assert.match(html, /Acme Login/);
+    assert.match(html, /src="\/static\/logo.svg"/);
+    assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline scripts');
+    assert.doesNotMatch(html, /style="/, 'no inline styles');
+    const csp = response.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline/);
+    assert.equal(response.headers.get('cache-control'), 'no-store');
+    assert.equal(await (await fetch(`${app.url}/theme.css`)).text(), ':root { --accent: #0a7f5a; }\n');
+  });
+
+  test('the username step works without JavaScript: a plain form post moves to the passkey step', async () => {
+    await app.container.users.create({ username: 'nojs', email: 'nojs@example.com' });
+    const { path, cookie } = await startInteraction(app);
+    const post = await fetch(new URL(`${path}/login`, app.url), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, origin: app.url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'login=NoJS',
+    });
+    assert.equal(post.status, 303);
+    assert.equal(post.headers.get('location'), path);
+    const page = await (await fetch(new URL(path, app.url), { headers: { cookie } })).text();
+    assert.match(page, /Hi, nojs/);
+    assert.match(page, /Sign in with a passkey/);
+    assert.match(page, /<noscript>.*Passkeys need JavaScript/s);
+    assert.match(page, /Use a different account/);
+  });
+
+  test('an unknown username is a 422 with the message and the value kept', async () => {
+    const { path, cookie } = await startInteraction(app);
+    const post = await fetch(new URL(`${path}/login`, app.url), {
+      method: 'POST',
+      headers: { cookie, origin: app.url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'login=%3Cscript%3Eghost',
+    });
+    assert.equal(post.status, 422);
+    const html = await post.text();
+    assert.match(html, /We could not find an account with that username or email/);
+    assert.match(html, /value="&lt;script&gt;ghost"/, 'kept and escaped');
+  });
+
+  test('signup keeps values and shows field errors; a taken username is refused case-insensitively', async () => {
+    await app.container.users.create({ username: 'taken', email: 'taken@example.com' });
+    const { path, cookie } = await startInteraction(app);
+    const post = await fetch(new URL(`${path}/signup`, app.url), {
+      method: 'POST',
+      headers: { cookie, origin: app.url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'username=TAKEN&email=TAKEN%40example.com',
+    });
+    assert.equal(post.status, 422);
+    const html = await post.text();
+    assert.match(html, /This username is taken/);
+    assert.match(html, /An account with this email already exists/);
+    assert.match(html, /value="TAKEN"/);
+    assert.match(html, /aria-invalid="true"/);
+  });
+
+  test('the remembered-user cookie is not set before a sign-in, and the page says who only after one', async () => {
+    const { path, cookie } = await startInteraction(app);
+    const response = await fetch(new URL(path, app.url), { headers: { cookie } });
+    assert.ok(!response.headers.getSetCookie().some((c) => c.startsWith('idp_remember')));
+  });
+});
+
+describe(`SIGNUP=closed (${BACKEND})`, () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ env: { SIGNUP: 'closed' } });
+  });
+  after(() => app.destroy());
+
+  test('hides the signup link and answers 404 on the signup route', async () => {
+    const { path, cookie } = await startInteraction(app);
+    const html = await (await fetch(new URL(path, app.url), { headers: { cookie } })).text();
+    assert.doesNotMatch(html, /Create an account/);
+    assert.equal((await fetch(new URL(`${path}/signup`, app.url), { headers: { cookie } })).status, 404);
+    const post = await fetch(new URL(`${path}/signup`, app.url), {
+      method: 'POST',
+      headers: { cookie, origin: app.url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'username=someone&email=someone%40example.com',
+    });
+    assert.equal(post.status, 404);
+    assert.equal(await app.container.users.findByLogin('someone'), null);
+  });
+});
