@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 
 const suites = {
-  unit: ['src/**/*.test.ts', 'migrations/**/*.test.ts', 'test/*.test.ts', 'test/integration/**/*.test.ts'],
+  unit: ['src/**/*.test.ts', 'test/*.test.ts', 'test/helpers/*.test.ts', 'test/integration/**/*.test.ts'],
   e2e: ['test/e2e/**/*.test.ts'],
 };
 const suite = process.argv[2] ?? 'unit';

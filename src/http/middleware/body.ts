@@ -3,9 +3,30 @@ import type { Middleware } from 'koa';
 import type { z } from 'zod';
 import { AppError } from '../../errors.ts';
 
+/**
+ * Runs the parser, turning its failures (bad syntax, too large, bad charset) into client errors.
+ * Parser errors carry the raw body: they must not reach the error log as they are.
+ */
+function parsing(parse: Middleware): Middleware {
+  return async (ctx, next) => {
+    let parsed = false;
+    try {
+      await parse(ctx, async () => {
+        parsed = true;
+      });
+    } catch (error) {
+      if (parsed) throw error;
+      const status = (error as { status?: number }).status;
+      if (status === 413) throw new AppError('payload_too_large', { status: 413, description: 'The request is too large.' });
+      throw new AppError('invalid_request', { status: status === 415 ? 415 : 400, description: 'The request body could not be read (malformed or wrongly encoded).' });
+    }
+    await next();
+  };
+}
+
 /** JSON for the page scripts: application/json only, 64 KB at most, strict (objects/arrays). */
 export function jsonBody(): Middleware {
-  const parse = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', jsonStrict: true, encoding: 'utf-8' });
+  const parse = parsing(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', jsonStrict: true, encoding: 'utf-8' }));
   return async (ctx, next) => {
     if (!ctx.request.is('application/json')) {
       throw new AppError('unsupported_media_type', { status: 415, description: 'Send this request as application/json.' });
@@ -16,7 +37,7 @@ export function jsonBody(): Middleware {
 
 /** Plain HTML forms: urlencoded only, 16 KB at most. */
 export function formBody(): Middleware {
-  const parse = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
+  const parse = parsing(bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' }));
   return async (ctx, next) => {
     if (!ctx.request.is('application/x-www-form-urlencoded')) {
       throw new AppError('unsupported_media_type', { status: 415, description: 'Send this form as application/x-www-form-urlencoded.' });

@@ -45,6 +45,11 @@ export function errorHandler(render: Render): Middleware {
         send(ctx, render, httpError.status, code, description, titleFor(httpError.status));
         return;
       }
+      if (typeof httpError.status === 'number' && httpError.status >= 400 && httpError.status < 500) {
+        // A client error whose message is not meant for the caller: say only that much.
+        send(ctx, render, httpError.status, 'invalid_request', 'The request could not be processed.', titleFor(httpError.status));
+        return;
+      }
       ctx.state.log.error({ err: caught }, 'unhandled error');
       send(ctx, render, 500, 'server_error', 'Something went wrong on our side. Please try again in a moment.', 'Something went wrong');
     }
