@@ -9,6 +9,7 @@ import { securityHeaders } from './http/middleware/security-headers.ts';
 import { accountRoutes } from './http/routes/account.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { interactionRoutes } from './http/routes/interaction.ts';
+import { magicLinkRoutes } from './http/routes/magic-link.ts';
 import { passkeyRoutes } from './http/routes/passkey.ts';
 import { themeRoutes } from './http/routes/theme.ts';
 
@@ -19,7 +20,7 @@ const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
  * oidc-provider. No global body parser: oidc-provider parses its own bodies.
  */
 export function createApp(container: Container): Koa {
-  const { config, provider, render, accounts, passkeys, states, throttle } = container;
+  const { config, provider, render, accounts, passkeys, magicLinks, states, throttle } = container;
   const app = new Koa({ proxy: config.trustProxy });
   // Must equal oidc-provider's cookie keys: mounted, it reads its signed cookies through our ctx.
   app.keys = container.cookieKeys;
@@ -36,6 +37,7 @@ export function createApp(container: Container): Koa {
     interactionRoutes({ config, provider, render, accounts, states, throttle }),
     passkeyRoutes({ config, provider, accounts, passkeys, states, throttle }),
     accountRoutes({ config, provider, render, accounts, passkeys }),
+    magicLinkRoutes({ config, provider, render, accounts, magicLinks, states, throttle }),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

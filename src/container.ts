@@ -13,7 +13,10 @@ import { createUsersRepository, type UsersRepository } from './repositories/user
 import { createSigningKeysRepository } from './repositories/signing-keys.ts';
 import { createPasskeysRepository } from './repositories/passkeys.ts';
 import { createAccountsService, type AccountsService } from './services/accounts.ts';
+import { createMagicLinksService, type MagicLinksService } from './services/magic-links.ts';
+import { createMailer } from './services/mailer.ts';
 import { createPasskeysService, type PasskeysService } from './services/passkeys.ts';
+import { createMagicLinkStore } from './stores/magic-links.ts';
 import { createThrottle, type Throttle } from './services/throttle.ts';
 import { createChallengeStore } from './stores/challenges.ts';
 import { createInteractionStateStore, type InteractionStateStore } from './stores/interaction-state.ts';
@@ -48,6 +51,7 @@ export interface Container {
   users: UsersRepository;
   accounts: AccountsService;
   passkeys: PasskeysService;
+  magicLinks: MagicLinksService;
   states: InteractionStateStore;
   throttle: Throttle;
   health: HealthService;
@@ -82,9 +86,11 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       logger,
     });
     const states = createInteractionStateStore(store);
+    const render = createViews(config);
+    const mailer = createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, appName: config.appName, dataDir: config.dataDir, logger });
+    const magicLinks = createMagicLinksService({ store: createMagicLinkStore(store), mailer, render, config, users, logger });
     const throttle = createThrottle(createRateLimiter(store));
     const keys = createKeysService(createSigningKeysRepository(dataSource));
-    const render = createViews(config);
     const health = createHealthService({
       database: () => pingDatabase(dataSource),
       store: () => store.ping(),
@@ -109,12 +115,14 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       users,
       accounts,
       passkeys,
+      magicLinks,
       states,
       throttle,
       health,
       provider,
       render,
       async close() {
+        mailer.close();
         await Promise.allSettled([store.close(), dataSource.destroy()]);
       },
     };

@@ -9,6 +9,10 @@ export const LIMITS = {
   signupPerIp: { name: 'signup:ip', max: 10, windowSeconds: 60 * MINUTE },
   passkeyPerIp: { name: 'passkey:ip', max: 60, windowSeconds: 15 * MINUTE },
   passkeyPerAccount: { name: 'passkey:account', max: 20, windowSeconds: 15 * MINUTE },
+  mailPerAccount: { name: 'mail:account', max: 3, windowSeconds: 15 * MINUTE },
+  mailPerIp: { name: 'mail:ip', max: 10, windowSeconds: 15 * MINUTE },
+  codePerIp: { name: 'code:ip', max: 30, windowSeconds: 15 * MINUTE },
+  linkPerIp: { name: 'link:ip', max: 30, windowSeconds: 15 * MINUTE },
 } satisfies Record<string, RateLimit>;
 
 function wait(seconds: number): string {

@@ -12,6 +12,8 @@ export interface InteractionState {
    * or skip it and finish signing in.
    */
   provenUserId?: string;
+  /** The proven account already has a passkey in this browser: finish without offering one. */
+  finishNow?: boolean;
 }
 
 /** Interactions live an hour in oidc-provider; their state need not outlive them. */

@@ -29,6 +29,8 @@ export interface TestAppOptions {
   database?: TestDatabase;
   storePrefix?: string;
   port?: number;
+  /** Changes the parsed configuration beyond what the environment allows (e.g. a 2 s link lifetime). */
+  adjustConfig?: (config: AppConfig) => void;
 }
 
 export const TEST_CLIENTS: ClientMetadata[] = [
@@ -73,6 +75,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(REDIS_URL ? { REDIS_URL } : {}),
     ...options.env,
     });
+    options.adjustConfig?.(config);
     container = await createContainer({
       config,
       clients: options.clients ?? TEST_CLIENTS,

@@ -59,6 +59,7 @@ export function errorHandler(render: Render): Middleware {
 function titleFor(status: number): string {
   if (status === 404) return 'Page not found';
   if (status === 429) return 'Too many attempts';
+  if (status === 503) return 'Please try again';
   if (status === 401 || status === 403) return 'Not allowed';
   if (status >= 500) return 'Something went wrong';
   return 'That did not work';

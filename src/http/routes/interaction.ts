@@ -58,6 +58,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       title: 'Sign in with a passkey',
       clientName: await clientName(details),
       displayName: user.name ?? user.username,
+      emailLinkEnabled: true,
       scripts: ['/static/js/passkey.js'],
     });
   }
@@ -71,6 +72,11 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       return;
     }
     const state = await states.get(uid);
+    if (state.provenUserId && state.finishNow) {
+      await states.clear(uid);
+      await finishForForm(provider, ctx, { login: { accountId: state.provenUserId } });
+      return;
+    }
     if (state.provenUserId) {
       page(ctx, 'create-passkey', { title: 'Create a passkey', clientName: await clientName(details), scripts: ['/static/js/register.js'] });
       return;

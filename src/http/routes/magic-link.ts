@@ -1,0 +1,138 @@
+import { Router } from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { z } from 'zod';
+import type { AppConfig } from '../../config/env.ts';
+import { AppError } from '../../errors.ts';
+import type { AccountsService } from '../../services/accounts.ts';
+import type { MagicLinksService } from '../../services/magic-links.ts';
+import { LIMITS, type Throttle } from '../../services/throttle.ts';
+import type { InteractionStateStore } from '../../stores/interaction-state.ts';
+import { loadInteraction } from '../interaction.ts';
+import { formBody, parseBody } from '../middleware/body.ts';
+import { sameOrigin } from '../middleware/same-origin.ts';
+import { rememberedUser } from '../remembered-user.ts';
+import type { Render } from '../views.ts';
+
+export interface MagicLinkRoutesDeps {
+  config: Pick<AppConfig, 'origin' | 'magicLinkTtl'>;
+  provider: Provider;
+  render: Render;
+  accounts: AccountsService;
+  magicLinks: MagicLinksService;
+  states: InteractionStateStore;
+  throttle: Throttle;
+}
+
+/** The browser-binding cookie: only the browser that asked for the link can use it. */
+const BINDING_COOKIE = 'idp_email_binding';
+const binding = (ctx: Context) => ctx.cookies.get(BINDING_COOKIE, { signed: true }) ?? '';
+const forgetBinding = (ctx: Context) => ctx.cookies.set(BINDING_COOKIE, null, { signed: true, path: '/' });
+const codeForm = z.object({ code: z.string().max(32).default('') });
+const linkParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{10,64}$/), secret: z.string().regex(/^[A-Za-z0-9_-]{20,128}$/) });
+
+/**
+ * Emailed sign-in: "Email me a sign-in link" on the passkey step, the "Check your email" page with
+ * the typed code, and the link itself. Opening the link never signs in: only the confirm POST,
+ * in the browser holding the binding cookie, does (mail scanners open links).
+ */
+export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
+  const { provider, render, accounts, magicLinks, states, throttle, config } = deps;
+  const router = new Router();
+  router.use(sameOrigin(config.origin));
+  const secure = config.origin.startsWith('https:');
+
+  function page(ctx: Context, template: string, data: Record<string, unknown>, status = 200) {
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.body = render(template, data);
+  }
+
+  /** After a successful email sign-in: offer a passkey unless this browser already used one for the account. */
+  async function proceed(ctx: Context, userId: string, interactionUid: string) {
+    const interaction = await provider.Interaction.find(interactionUid);
+    if (!interaction) {
+      page(ctx, 'email-confirmed', { title: 'Email confirmed' });
+      return;
+    }
+    const hasPasskeyHere = rememberedUser.get(ctx) === userId;
+    await states.set(interactionUid, { provenUserId: userId, finishNow: hasPasskeyHere });
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${interactionUid}`);
+  }
+
+  router.post('/interaction/:uid/email', async (ctx) => {
+    const details = await loadInteraction(provider, ctx);
+    const { userId } = await states.get(details.uid);
+    const user = userId ? await accounts.findActive(userId) : null;
+    if (!user) throw new AppError('no_account_chosen', { status: 400, description: 'Enter your username or email first.' });
+    await throttle.check(LIMITS.mailPerAccount, user.id);
+    await throttle.check(LIMITS.mailPerIp, ctx.ip);
+    const { bindingValue } = await magicLinks.request({ user, interactionUid: details.uid, ip: ctx.ip, userAgent: ctx.get('user-agent') });
+    ctx.cookies.set(BINDING_COOKIE, bindingValue, { signed: true, httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: config.magicLinkTtl * 1000, overwrite: true });
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${details.uid}/email`);
+  });
+
+  router.get('/interaction/:uid/email', async (ctx) => {
+    const details = await loadInteraction(provider, ctx);
+    const { userId } = await states.get(details.uid);
+    const user = userId ? await accounts.findActive(userId) : null;
+    if (!user) throw new AppError('no_account_chosen', { status: 400, description: 'Enter your username or email first.' });
+    page(ctx, 'email-sent', { title: 'Check your email', base: `/interaction/${details.uid}`, email: user.email, minutes: Math.round(config.magicLinkTtl / 60) });
+  });
+
+  router.post('/interaction/:uid/email/code', formBody(), async (ctx) => {
+    const details = await loadInteraction(provider, ctx);
+    await throttle.check(LIMITS.codePerIp, ctx.ip);
+    const { code } = parseBody(codeForm, ctx.request.body);
+    const result = await magicLinks.confirmCode({ interactionUid: details.uid, code, bindingValue: binding(ctx) });
+    if (result.ok) {
+      forgetBinding(ctx);
+      await proceed(ctx, result.user.id, details.uid);
+      return;
+    }
+    if (result.reason === 'too_many_attempts' || result.reason === 'expired_or_used') forgetBinding(ctx);
+    const { userId } = await states.get(details.uid);
+    const user = userId ? await accounts.findActive(userId) : null;
+    const error =
+      result.reason === 'wrong_code'
+        ? `That code is not right. ${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'try' : 'tries'} left.`
+        : result.reason === 'too_many_attempts'
+          ? 'Too many wrong codes: this code no longer works. Ask for a new email.'
+          : result.reason === 'other_browser'
+            ? 'Type the code in the browser where you asked for the email.'
+            : 'This code has expired or was already used. Ask for a new email.';
+    page(ctx, 'email-sent', { title: 'Check your email', base: `/interaction/${details.uid}`, email: user?.email, minutes: Math.round(config.magicLinkTtl / 60), error, code }, 422);
+  });
+
+  // Opening the link (a person, or a mail scanner): shows who it is for; consumes nothing.
+  router.get('/email/:id/:secret', async (ctx) => {
+    const params = linkParams.safeParse(ctx.params);
+    const link = params.success ? await magicLinks.peek(params.data.id, binding(ctx)) : undefined;
+    if (!link) {
+      page(ctx, 'email-link-invalid', { title: 'This link no longer works' }, 410);
+      return;
+    }
+    if (!link.sameBrowser) {
+      page(ctx, 'email-other-browser', { title: 'Open this link where you asked for it' });
+      return;
+    }
+    page(ctx, 'email-confirm', { title: 'Continue signing in', displayName: link.displayName, action: ctx.path });
+  });
+
+  router.post('/email/:id/:secret', async (ctx) => {
+    await throttle.check(LIMITS.linkPerIp, ctx.ip);
+    const { id, secret } = parseBody(linkParams, ctx.params);
+    const result = await magicLinks.confirmLink({ id, secret, bindingValue: binding(ctx) });
+    if (!result.ok) {
+      if (result.reason === 'other_browser') page(ctx, 'email-other-browser', { title: 'Open this link where you asked for it' }, 403);
+      else page(ctx, 'email-link-invalid', { title: 'This link no longer works' }, 410);
+      return;
+    }
+    forgetBinding(ctx);
+    await proceed(ctx, result.user.id, result.interactionUid);
+  });
+
+  return router;
+}

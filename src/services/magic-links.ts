@@ -1,0 +1,261 @@
+import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
+import argon2 from 'argon2';
+import type { User } from '../db/entities/user.ts';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../lib/logger.ts';
+import { randomToken } from '../lib/random.ts';
+import type { UsersRepository } from '../repositories/users.ts';
+import type { MagicLinkRecord, MagicLinkStore } from '../stores/magic-links.ts';
+import type { Mailer } from './mailer.ts';
+
+/** OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane. */
+export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+export interface PasswordHasher {
+  hash(plain: string): Promise<string>;
+  verify(hash: string, plain: string): Promise<boolean>;
+}
+
+export const argon2Hasher: PasswordHasher = {
+  hash: (plain) => argon2.hash(plain, ARGON2_OPTIONS),
+  verify: (hash, plain) => argon2.verify(hash, plain),
+};
+
+/** No 0/O, 1/I/L: 31 symbols, 8 of them ≈ 40 bits; 5 tries per code. */
+export const CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+export const CODE_LENGTH = 8;
+export const MAX_CODE_ATTEMPTS = 5;
+const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const CODE_PATTERN = new RegExp(`^[${CODE_ALPHABET}]{${CODE_LENGTH}}$`);
+
+/** Renders a template under views/ (the same shape as http/views.ts `Render`). */
+export type Render = (template: string, data?: Record<string, unknown>) => string;
+
+export interface MagicLinksConfig {
+  issuer: string;
+  appName: string;
+  appLogoUrl: string | undefined;
+  appAccent: string;
+  /** Seconds. */
+  magicLinkTtl: number;
+}
+
+export interface MagicLinksDeps {
+  store: MagicLinkStore;
+  mailer: Mailer;
+  render: Render;
+  config: MagicLinksConfig;
+  users: Pick<UsersRepository, 'findById' | 'markEmailVerified'>;
+  logger: Logger;
+  hash?: PasswordHasher;
+}
+
+export type ConfirmResult =
+  | { ok: true; user: User; interactionUid: string }
+  | { ok: false; reason: 'expired_or_used' | 'other_browser' | 'invalid' };
+
+export type ConfirmCodeResult =
+  | ConfirmResult
+  | { ok: false; reason: 'wrong_code'; attemptsLeft: number }
+  | { ok: false; reason: 'too_many_attempts' };
+
+export interface MagicLinkPeek {
+  userId: string;
+  displayName: string;
+  interactionUid: string;
+  expiresAt: Date;
+  /** Whether `bindingValue` (the cookie) matches: false means the link was opened in another browser. */
+  sameBrowser: boolean;
+}
+
+/** "Chrome on Linux", "Safari on iPhone", … — good enough to recognise one's own device in a mail. */
+export function describeUserAgent(userAgent: string | undefined): string {
+  const ua = userAgent ?? '';
+  const browser =
+    /Edg(?:e|A|iOS)?\//.test(ua) ? 'Edge'
+    : /OPR\/|Opera/.test(ua) ? 'Opera'
+    : /SamsungBrowser\//.test(ua) ? 'Samsung Internet'
+    : /Firefox\/|FxiOS\//.test(ua) ? 'Firefox'
+    : /CriOS\/|Chrome\//.test(ua) ? 'Chrome'
+    : /Version\/[\d.]+.*Safari\//.test(ua) ? 'Safari'
+    : undefined;
+  const os =
+    /iPhone/.test(ua) ? 'iPhone'
+    : /iPad/.test(ua) ? 'iPad'
+    : /Android/.test(ua) ? 'Android'
+    : /Windows/.test(ua) ? 'Windows'
+    : /CrOS/.test(ua) ? 'ChromeOS'
+    : /Mac OS X|Macintosh/.test(ua) ? 'macOS'
+    : /Linux/.test(ua) ? 'Linux'
+    : undefined;
+  if (browser && os) return `${browser} on ${os}`;
+  return browser ?? (os ? `a browser on ${os}` : 'an unknown browser');
+}
+
+/** Black or white, whichever reads better on the accent colour (WCAG relative luminance). */
+export function textColourOn(hex: string): '#000000' | '#ffffff' {
+  const digits = hex.replace('#', '');
+  const full = digits.length === 3 ? [...digits].map((d) => d + d).join('') : digits;
+  const [r = 0, g = 0, b = 0] = [0, 2, 4].map((i) => {
+    const c = parseInt(full.slice(i, i + 2), 16) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  return (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) ? '#000000' : '#ffffff';
+}
+
+export function randomCode(): string {
+  let code = '';
+  for (let i = 0; i < CODE_LENGTH; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+  return code;
+}
+
+/** Upper-cases and drops spaces and dashes, so "abcd-efgh" and "ABCD EFGH" are the same code. */
+export function normaliseCode(typed: string): string {
+  return typed.toUpperCase().replace(/[\s-]/g, '');
+}
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest();
+
+function sameBinding(record: MagicLinkRecord, bindingValue: string | undefined): boolean {
+  if (!bindingValue) return false;
+  return timingSafeEqual(sha256(bindingValue), Buffer.from(record.bindingHash, 'base64url'));
+}
+
+function expiresIn(seconds: number): string {
+  const minutes = Math.max(1, Math.round(seconds / 60));
+  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+}
+
+/**
+ * Email sign-in: a scanner-safe link (confirmed by POST in the browser holding the binding cookie)
+ * and a typed code for when the mail is read elsewhere. Secrets and codes are stored as argon2id
+ * hashes; unknown ids cost no argon2 work; consuming is one atomic take.
+ */
+export function createMagicLinksService(deps: MagicLinksDeps) {
+  const { store, mailer, render, config, users, logger } = deps;
+  const hasher = deps.hash ?? argon2Hasher;
+  const issuer = config.issuer.replace(/\/+$/, '');
+  const logoUrl = config.appLogoUrl ? new URL(config.appLogoUrl, `${issuer}/`).href : undefined;
+
+  /** The winner of the atomic take signs in; everyone else learns the link is spent. */
+  async function consume(record: MagicLinkRecord, via: 'link' | 'code'): Promise<ConfirmResult> {
+    const taken = await store.take(record.id);
+    if (!taken) return { ok: false, reason: 'expired_or_used' };
+    const user = await users.findById(taken.userId);
+    if (!user || user.disabledAt) {
+      logger.warn({ userId: taken.userId, via }, 'email sign-in for a missing or disabled account refused');
+      return { ok: false, reason: 'invalid' };
+    }
+    if (!user.emailVerified) await users.markEmailVerified(user.id);
+    logger.info({ userId: user.id, via }, 'email sign-in confirmed');
+    return { ok: true, user: { ...user, emailVerified: true }, interactionUid: taken.interactionUid };
+  }
+
+  return {
+    /**
+     * Creates the record (replacing the user's previous one) and mails the link and code. The
+     * caller sets `bindingValue` in an httpOnly cookie; only its SHA-256 is stored.
+     */
+    async request(input: { user: User; interactionUid: string; ip: string; userAgent: string | undefined }) {
+      const { user, interactionUid } = input;
+      const id = randomToken(16);
+      const secret = randomToken(32);
+      const code = randomCode();
+      const bindingValue = randomToken(32);
+      const [secretHash, codeHash] = await Promise.all([hasher.hash(secret), hasher.hash(code)]);
+      const createdAt = Date.now();
+      const expiresAt = createdAt + config.magicLinkTtl * 1000;
+      await store.save(
+        { id, secretHash, codeHash, userId: user.id, interactionUid, bindingHash: sha256(bindingValue).toString('base64url'), createdAt, expiresAt },
+        config.magicLinkTtl,
+      );
+
+      const link = `${issuer}/email/${id}/${secret}`;
+      const shownCode = `${code.slice(0, 4)}-${code.slice(4)}`;
+      const data = {
+        appName: config.appName,
+        appAccent: config.appAccent,
+        accentText: textColourOn(config.appAccent),
+        logoUrl,
+        displayName: user.name ?? user.username,
+        link,
+        code: shownCode,
+        expiresIn: expiresIn(config.magicLinkTtl),
+        browser: describeUserAgent(input.userAgent),
+        ip: input.ip,
+      };
+      try {
+        await mailer.send(
+          {
+            to: user.email,
+            subject: `Sign in to ${config.appName}`,
+            text: render('mail/sign-in.text.eta', data),
+            html: render('mail/sign-in.html.eta', data),
+          },
+          { devNote: `sign-in link for ${user.username}: ${link} (code ${shownCode})` },
+        );
+      } catch (error) {
+        await store.delete(id);
+        logger.warn({ userId: user.id }, 'sign-in email not sent; its record was deleted');
+        throw new AppError('mail_failed', { status: 503, expose: true, description: "We couldn't send the email — try again.", cause: error });
+      }
+      logger.info({ userId: user.id }, 'sign-in email sent');
+      return { bindingValue, expiresAt: new Date(expiresAt) };
+    },
+
+    /** For the GET confirm page: who the link is for. No argon2, consumes nothing. */
+    async peek(id: string, bindingValue?: string): Promise<MagicLinkPeek | undefined> {
+      if (!ID_PATTERN.test(id)) return undefined;
+      const record = await store.get(id);
+      if (!record) return undefined;
+      const user = await users.findById(record.userId);
+      if (!user || user.disabledAt) return undefined;
+      return {
+        userId: user.id,
+        displayName: user.name ?? user.username,
+        interactionUid: record.interactionUid,
+        expiresAt: new Date(record.expiresAt),
+        sameBrowser: sameBinding(record, bindingValue),
+      };
+    },
+
+    /** The POST from the confirm page. A wrong or missing binding leaves the record usable. */
+    async confirmLink(input: { id: string; secret: string; bindingValue: string | undefined }): Promise<ConfirmResult> {
+      if (!ID_PATTERN.test(input.id) || !SECRET_PATTERN.test(input.secret)) return { ok: false, reason: 'invalid' };
+      const record = await store.get(input.id);
+      if (!record) return { ok: false, reason: 'expired_or_used' };
+      if (!sameBinding(record, input.bindingValue)) return { ok: false, reason: 'other_browser' };
+      if (!(await hasher.verify(record.secretHash, input.secret))) {
+        logger.warn({ userId: record.userId }, 'email sign-in link with a wrong secret');
+        return { ok: false, reason: 'invalid' };
+      }
+      return consume(record, 'link');
+    },
+
+    /** The code typed on the "Check your email" page of the interaction. */
+    async confirmCode(input: { interactionUid: string; code: string; bindingValue: string | undefined }): Promise<ConfirmCodeResult> {
+      const record = await store.findByInteraction(input.interactionUid);
+      if (!record) return { ok: false, reason: 'expired_or_used' };
+      if (!sameBinding(record, input.bindingValue)) return { ok: false, reason: 'other_browser' };
+      const code = normaliseCode(input.code);
+      if (!CODE_PATTERN.test(code)) return { ok: false, reason: 'invalid' };
+      // Counted before verifying, atomically: parallel guesses cannot get more than five verifies.
+      const remainingTtl = Math.ceil((record.expiresAt - Date.now()) / 1000);
+      const attempt = await store.countCodeAttempt(record.id, remainingTtl);
+      if (attempt > MAX_CODE_ATTEMPTS) {
+        await store.delete(record.id);
+        return { ok: false, reason: 'too_many_attempts' };
+      }
+      if (await hasher.verify(record.codeHash, code)) return consume(record, 'code');
+      const attemptsLeft = MAX_CODE_ATTEMPTS - attempt;
+      if (attemptsLeft > 0) return { ok: false, reason: 'wrong_code', attemptsLeft };
+      await store.delete(record.id);
+      logger.warn({ userId: record.userId }, 'sign-in code invalidated after too many wrong tries');
+      return { ok: false, reason: 'too_many_attempts' };
+    },
+  };
+}
+
+export type MagicLinksService = ReturnType<typeof createMagicLinksService>;
