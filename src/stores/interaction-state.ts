@@ -18,6 +18,7 @@ export interface InteractionState {
 
 /** Interactions live an hour in oidc-provider; their state need not outlive them. */
 const STATE_TTL_SECONDS = 60 * 60;
+export const PROOF_TTL_SECONDS = 120;
 
 export function createInteractionStateStore(store: KeyValueStore) {
   const key = (uid: string) => `interaction-state:${uid}`;
@@ -31,6 +32,16 @@ export function createInteractionStateStore(store: KeyValueStore) {
     },
     async clear(uid: string): Promise<void> {
       await store.delete(key(uid));
+    },
+    /**
+     * A proven account whose sign-in (interaction) expired meanwhile: the next interaction in the
+     * same browser (the account page's) finishes with it once, within two minutes.
+     */
+    async saveProof(token: string, userId: string): Promise<void> {
+      await store.set(`interaction-proof:${token}`, userId, PROOF_TTL_SECONDS);
+    },
+    async takeProof(token: string): Promise<string | undefined> {
+      return store.take(`interaction-proof:${token}`);
     },
   };
 }

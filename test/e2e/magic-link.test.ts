@@ -149,6 +149,24 @@ describe(`emailed sign-in links in Chromium with a real SMTP server (${BACKEND})
     await context.close();
   });
 
+  test('if the app sign-in expired meanwhile, the link signs in to the account page, which says to return to the app', async () => {
+    await app.container.users.create({ username: 'tess', email: 'tess@example.com' });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const seen = smtp.mails.length;
+    await requestEmail(page, app, 'tess');
+    const { link } = await mailAfter(smtp, seen);
+    const uid = new URL(page.url()).pathname.split('/')[2]!;
+    await (await app.container.provider.Interaction.find(uid))?.destroy();
+
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Continue as tess' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    assert.match(await page.getByRole('status').innerText(), /Go back to the app/);
+    assert.match(await page.locator('main').innerText(), /Signed in as tess/);
+    await context.close();
+  });
+
   test('rate limit: the fourth email in 15 minutes gets a 429 page saying when to try again', async () => {
     await app.container.users.create({ username: 'quinn', email: 'quinn@example.com' });
     const context = await browser.newContext();

@@ -29,6 +29,7 @@ const NOTICES: Record<string, string> = {
   added: 'Passkey added.',
   renamed: 'Passkey renamed.',
   deleted: 'Passkey deleted.',
+  email: 'You are signed in with your emailed link. Go back to the app and sign in there again: it will be quick.',
 };
 
 const dateFormat = new Intl.DateTimeFormat('en', { dateStyle: 'medium' });
@@ -59,7 +60,9 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
   router.get('/', async (ctx) => {
     const current = await currentSession(ctx);
     if (!current) {
-      const state = randomToken(16);
+      // The notice to show after sign-in travels in the state cookie, checked on the way back.
+      const done = typeof ctx.query['done'] === 'string' && ctx.query['done'] in NOTICES ? ctx.query['done'] : '';
+      const state = `${randomToken(16)}.${done}`;
       ctx.cookies.set(STATE_COOKIE, state, { signed: true, httpOnly: true, sameSite: 'lax', secure: config.origin.startsWith('https:'), maxAge: 10 * 60 * 1000, path: '/account' });
       const url = new URL('/auth', config.issuer);
       url.search = new URLSearchParams({
@@ -101,7 +104,8 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
     if (!expected || ctx.query['state'] !== expected) {
       throw new AppError('invalid_state', { status: 400, description: 'This sign-in link is stale. Open your account page to sign in again.' });
     }
-    ctx.redirect('/account');
+    const done = expected.split('.')[1];
+    ctx.redirect(done ? `/account?done=${done}` : '/account');
   });
 
   router.get('/passkeys/:id/delete', async (ctx) => {

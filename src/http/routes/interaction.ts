@@ -14,6 +14,7 @@ import { sameOrigin } from '../middleware/same-origin.ts';
 import { rememberedUser } from '../remembered-user.ts';
 import type { Render } from '../views.ts';
 import { describeScopes } from '../scopes.ts';
+import { PROOF_COOKIE } from './magic-link.ts';
 
 export interface InteractionRoutesDeps {
   config: Pick<AppConfig, 'origin' | 'signup'>;
@@ -70,6 +71,15 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       const scopes = String(details.params['scope'] ?? '').split(' ');
       page(ctx, 'consent', { title: 'Allow access?', clientName: await clientName(details), permissions: describeScopes(scopes) });
       return;
+    }
+    const proof = ctx.cookies.get(PROOF_COOKIE, { signed: true });
+    if (proof) {
+      ctx.cookies.set(PROOF_COOKIE, null, { signed: true, path: '/' });
+      const provenUserId = await states.takeProof(proof);
+      if (provenUserId && details.prompt.name === 'login') {
+        await finishForForm(provider, ctx, { login: { accountId: provenUserId } });
+        return;
+      }
     }
     const state = await states.get(uid);
     if (state.provenUserId && state.finishNow) {

@@ -7,7 +7,8 @@ import { AppError } from '../../errors.ts';
 import type { AccountsService } from '../../services/accounts.ts';
 import type { MagicLinksService } from '../../services/magic-links.ts';
 import { LIMITS, type Throttle } from '../../services/throttle.ts';
-import type { InteractionStateStore } from '../../stores/interaction-state.ts';
+import { PROOF_TTL_SECONDS, type InteractionStateStore } from '../../stores/interaction-state.ts';
+import { randomToken } from '../../lib/random.ts';
 import { loadInteraction } from '../interaction.ts';
 import { formBody, parseBody } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
@@ -26,6 +27,8 @@ export interface MagicLinkRoutesDeps {
 
 /** The browser-binding cookie: only the browser that asked for the link can use it. */
 const BINDING_COOKIE = 'idp_email_binding';
+/** Carries a proven account to the next interaction when the original one expired. */
+export const PROOF_COOKIE = 'idp_email_proof';
 const binding = (ctx: Context) => ctx.cookies.get(BINDING_COOKIE, { signed: true }) ?? '';
 const forgetBinding = (ctx: Context) => ctx.cookies.set(BINDING_COOKIE, null, { signed: true, path: '/' });
 const codeForm = z.object({ code: z.string().max(32).default('') });
@@ -52,7 +55,13 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
   async function proceed(ctx: Context, userId: string, interactionUid: string) {
     const interaction = await provider.Interaction.find(interactionUid);
     if (!interaction) {
-      page(ctx, 'email-confirmed', { title: 'Email confirmed' });
+      // The app's sign-in expired meanwhile: sign in to the account page instead, which says
+      // to return to the app.
+      const proof = randomToken();
+      await states.saveProof(proof, userId);
+      ctx.cookies.set(PROOF_COOKIE, proof, { signed: true, httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: PROOF_TTL_SECONDS * 1000 });
+      ctx.status = 303;
+      ctx.redirect('/account?done=email');
       return;
     }
     const hasPasskeyHere = rememberedUser.get(ctx) === userId;
