@@ -1,3 +1,4 @@
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { z } from 'zod';
 
 /** Shapes of what @simplewebauthn/browser posts back; checked before any verification work. */
@@ -38,3 +39,10 @@ export const authenticationOptionsRequestSchema = z.object({
   /** autofill: usernameless, any discoverable passkey; account: the chosen account's passkeys. */
   mode: z.enum(['autofill', 'account']),
 });
+
+/**
+ * The checked shapes, typed as SimpleWebAuthn's. Our schemas are stricter than its types except
+ * for clientExtensionResults, which verification ignores unless extensions are requested.
+ */
+export const asRegistrationResponse = (value: z.infer<typeof registrationResponseSchema>) => value as RegistrationResponseJSON;
+export const asAuthenticationResponse = (value: z.infer<typeof authenticationResponseSchema>) => value as AuthenticationResponseJSON;

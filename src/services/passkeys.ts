@@ -4,6 +4,7 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
   type AuthenticationResponseJSON,
+  type AuthenticatorTransport,
   type PublicKeyCredentialCreationOptionsJSON,
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
@@ -153,7 +154,7 @@ export function createPasskeysService(deps: PasskeysDeps) {
             id: passkey.credentialId,
             publicKey: Buffer.from(passkey.publicKey, 'base64url'),
             counter: passkey.counter,
-            transports: passkey.transports as never,
+            transports: passkey.transports as AuthenticatorTransport[],
           },
         });
       } catch (error) {

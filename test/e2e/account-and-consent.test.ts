@@ -1,28 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { BACKEND } from '../helpers/backends.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { launchBrowser, screenshotAllWays, type Browser } from '../helpers/browser.ts';
+import { browserSuite, screenshotAllWays } from '../helpers/browser.ts';
 import { addVirtualAuthenticator, beginSignIn, signUpInBrowser } from '../helpers/sign-in.ts';
 
 describe(`consent and the account page in Chromium (${BACKEND})`, () => {
-  let app: TestApp;
-  let browser: Browser;
-  before(async () => {
-    app = await startTestApp();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.destroy();
-  });
+  const suite = browserSuite();
 
   test('a third-party app asks for consent: Deny returns access_denied, Allow returns a code', async () => {
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const page = await context.newPage();
     await addVirtualAuthenticator(page);
 
-    const denied = await beginSignIn(app.url, page, 'test-public');
+    const denied = await beginSignIn(suite.app.url, page, 'test-public');
     await signUpInBrowser(page, 'grace', 'grace@example.com');
     await page.getByRole('heading', { name: /wants to access your account/ }).waitFor();
     assert.match(await page.locator('main').innerText(), /See your email address/);
@@ -31,24 +21,24 @@ describe(`consent and the account page in Chromium (${BACKEND})`, () => {
     const back = await denied.callback();
     assert.equal(back.searchParams.get('error'), 'access_denied');
 
-    const allowed = await beginSignIn(app.url, page, 'test-public');
+    const allowed = await beginSignIn(suite.app.url, page, 'test-public');
     await page.getByRole('button', { name: 'Allow' }).click();
     const { claims } = await allowed.finish();
     assert.equal(claims.preferred_username, 'grace');
 
     // Consent is remembered: the next sign-in goes straight back to the app.
-    const again = await beginSignIn(app.url, page, 'test-public');
+    const again = await beginSignIn(suite.app.url, page, 'test-public');
     assert.equal((await again.finish()).claims.preferred_username, 'grace');
     await context.close();
   });
 
   test('account page: sign in and come back, rename, add, delete with a warning on the last, sign out', async () => {
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const page = await context.newPage();
     const firstDevice = await addVirtualAuthenticator(page);
 
     // Not signed in: /account goes through sign-in (signup here) and comes back.
-    await page.goto(`${app.url}/account`);
+    await page.goto(`${suite.app.url}/account`);
     await page.getByRole('textbox', { name: 'Username or email' }).waitFor();
     await signUpInBrowser(page, 'linus', 'linus@example.com');
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
@@ -86,7 +76,7 @@ describe(`consent and the account page in Chromium (${BACKEND})`, () => {
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'You are signed out' }).waitFor();
-    await page.goto(`${app.url}/account`);
+    await page.goto(`${suite.app.url}/account`);
     await page.getByRole('heading', { name: /Hi, linus|Sign in/ }).waitFor();
     await context.close();
   });

@@ -1,31 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { BACKEND } from '../helpers/backends.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { launchBrowser, screenshotAllWays, type Browser } from '../helpers/browser.ts';
+import { browserSuite, screenshotAllWays } from '../helpers/browser.ts';
 import { discoverAs, oidc } from '../helpers/relying-party.ts';
 
 describe(`hosted pages in Chromium (${BACKEND})`, () => {
-  let app: TestApp;
-  let browser: Browser;
-  before(async () => {
-    app = await startTestApp();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.destroy();
-  });
+  const suite = browserSuite();
 
   test('an authorization request from the relying party lands on the sign-in page', async () => {
-    const config = await discoverAs(app.url);
+    const config = await discoverAs(suite.app.url);
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: 'http://localhost:8080/callback',
       scope: 'openid profile email',
       code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
       code_challenge_method: 'S256',
     });
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const page = await context.newPage();
     const response = await page.goto(url.href);
     assert.equal(response?.status(), 200);
@@ -36,9 +26,9 @@ describe(`hosted pages in Chromium (${BACKEND})`, () => {
   });
 
   test('errors are our own page, with no stack trace', async () => {
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const page = await context.newPage();
-    const response = await page.goto(`${app.url}/auth?client_id=nobody&response_type=code&scope=openid`);
+    const response = await page.goto(`${suite.app.url}/auth?client_id=nobody&response_type=code&scope=openid`);
     assert.equal(response?.status(), 400);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Unknown app');
     assert.match(await page.locator('main').innerText(), /invalid_client/);

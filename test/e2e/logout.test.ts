@@ -1,32 +1,22 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { BACKEND } from '../helpers/backends.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { launchBrowser, screenshotAllWays, type Browser } from '../helpers/browser.ts';
+import { browserSuite, screenshotAllWays } from '../helpers/browser.ts';
 import { discoverAs, oidc } from '../helpers/relying-party.ts';
 import { addVirtualAuthenticator, beginSignIn, signUpInBrowser } from '../helpers/sign-in.ts';
 
 describe(`RP-initiated logout in Chromium (${BACKEND})`, () => {
-  let app: TestApp;
-  let browser: Browser;
-  before(async () => {
-    app = await startTestApp();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.destroy();
-  });
+  const suite = browserSuite();
 
   test('the app sends the person to sign out: our confirm page, then back to the app; the session is gone', async () => {
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const page = await context.newPage();
     await addVirtualAuthenticator(page);
-    const signIn = await beginSignIn(app.url, page);
+    const signIn = await beginSignIn(suite.app.url, page);
     await signUpInBrowser(page, 'uma', 'uma@example.com');
     const { tokens } = await signIn.finish();
 
-    const config = await discoverAs(app.url);
+    const config = await discoverAs(suite.app.url);
     const logoutUrl = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token ?? '', post_logout_redirect_uri: 'http://localhost:8080/' });
     await page.goto(logoutUrl.href);
     await page.getByRole('heading', { name: 'Sign out?' }).waitFor();
@@ -37,19 +27,19 @@ describe(`RP-initiated logout in Chromium (${BACKEND})`, () => {
     await page.waitForURL((u) => u.protocol === 'chrome-error:');
 
     // Signed out: the next sign-in asks who you are again (the remembered user, here).
-    await beginSignIn(app.url, page);
+    await beginSignIn(suite.app.url, page);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).waitFor();
     await context.close();
   });
 
   test('without a return address, the signed-out page says so', async () => {
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const page = await context.newPage();
     await addVirtualAuthenticator(page);
-    const signIn = await beginSignIn(app.url, page);
+    const signIn = await beginSignIn(suite.app.url, page);
     await signUpInBrowser(page, 'vera', 'vera@example.com');
     await signIn.finish();
-    await page.goto(`${app.url}/session/end`);
+    await page.goto(`${suite.app.url}/session/end`);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'You are signed out' }).waitFor();
     await screenshotAllWays(page, 'logged-out');

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { BACKEND } from '../helpers/backends.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { launchBrowser, screenshotAllWays, type Browser } from '../helpers/browser.ts';
+import { browserSuite, screenshotAllWays } from '../helpers/browser.ts';
 import { addVirtualAuthenticator, beginSignIn, type VirtualAuthenticator } from '../helpers/sign-in.ts';
 
 /**
@@ -16,25 +15,16 @@ async function latest(authenticator: VirtualAuthenticator): Promise<Record<strin
 }
 
 describe(`passkey sign-in in Chromium (${BACKEND})`, () => {
-  let app: TestApp;
-  let browser: Browser;
-  before(async () => {
-    app = await startTestApp();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.destroy();
-  });
+  const suite = browserSuite();
 
   let savedCredential: Record<string, unknown> | undefined;
   let firstSub: string | undefined;
 
   test('signup → create a passkey → back at the app with a code → tokens → userinfo', async () => {
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const page = await context.newPage();
     const authenticator = await addVirtualAuthenticator(page);
-    const signIn = await beginSignIn(app.url, page);
+    const signIn = await beginSignIn(suite.app.url, page);
 
     await page.getByRole('textbox', { name: 'Username or email' }).waitFor();
     await screenshotAllWays(page, 'login');
@@ -69,10 +59,10 @@ describe(`passkey sign-in in Chromium (${BACKEND})`, () => {
 
   test('a fresh browser holding the same passkey signs in as the same user', async () => {
     assert.ok(savedCredential && firstSub);
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const page = await context.newPage();
     const authenticator = await addVirtualAuthenticator(page);
-    const signIn = await beginSignIn(app.url, page);
+    const signIn = await beginSignIn(suite.app.url, page);
 
     await page.getByRole('textbox', { name: 'Username or email' }).fill('ADA@example.com');
     await page.getByRole('button', { name: 'Continue' }).click();
@@ -91,7 +81,7 @@ describe(`passkey sign-in in Chromium (${BACKEND})`, () => {
     // Later, the provider session is gone (it ended or expired) but the 30-day remembered-user
     // cookie is not: the username step is skipped; "Use a different account" returns to it.
     await context.clearCookies({ name: /^_session/ });
-    const again = await beginSignIn(app.url, page);
+    const again = await beginSignIn(suite.app.url, page);
     await page.getByRole('heading', { name: 'Hi, ada.lovelace' }).waitFor();
     await page.getByRole('button', { name: 'Use a different account' }).click();
     await page.getByRole('textbox', { name: 'Username or email' }).waitFor();
@@ -101,11 +91,11 @@ describe(`passkey sign-in in Chromium (${BACKEND})`, () => {
 
   test('passkey autofill signs in with no username typed', async () => {
     assert.ok(savedCredential && firstSub);
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const page = await context.newPage();
     const authenticator = await addVirtualAuthenticator(page);
     await authenticator.addCredential(savedCredential);
-    const signIn = await beginSignIn(app.url, page);
+    const signIn = await beginSignIn(suite.app.url, page);
     // With a virtual authenticator and a discoverable credential, Chromium answers the
     // conditional request by itself, as a person picking the passkey from autofill would.
     const { sub } = await signIn.finish();
@@ -116,10 +106,10 @@ describe(`passkey sign-in in Chromium (${BACKEND})`, () => {
 
   test('a cancelled prompt shows the message, and a retry succeeds', async () => {
     assert.ok(savedCredential && firstSub);
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const page = await context.newPage();
     const authenticator = await addVirtualAuthenticator(page);
-    const signIn = await beginSignIn(app.url, page);
+    const signIn = await beginSignIn(suite.app.url, page);
     await page.getByRole('textbox', { name: 'Username or email' }).fill('ada.lovelace');
     await page.getByRole('button', { name: 'Continue' }).click();
     // No credential on this device yet: the browser's prompt ends without a passkey.

@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startTestApp, type TestApp, type TestAppOptions } from './app.ts';
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -50,3 +52,30 @@ export async function screenshotAllWays(page: Page, name: string): Promise<strin
 }
 
 export type { Browser, BrowserContext, Page };
+
+/**
+ * Registers before/after hooks that start a test app and Chromium for the enclosing describe().
+ * Read `app` and `browser` inside tests (they exist once the before hook has run).
+ */
+export function browserSuite(options: TestAppOptions = {}): { readonly app: TestApp; readonly browser: Browser } {
+  let app: TestApp | undefined;
+  let browser: Browser | undefined;
+  before(async () => {
+    app = await startTestApp(options);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.destroy();
+  });
+  return {
+    get app() {
+      if (!app) throw new Error('browserSuite: the app is not started yet');
+      return app;
+    },
+    get browser() {
+      if (!browser) throw new Error('browserSuite: the browser is not started yet');
+      return browser;
+    },
+  };
+}

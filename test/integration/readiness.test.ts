@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BACKEND, DATABASE_URL, REDIS_URL } from '../helpers/backends.ts';
 import { startTestApp } from '../helpers/app.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
+import { freePort } from '../helpers/ports.ts';
 
 interface Readiness {
   status: number;
@@ -29,14 +27,6 @@ async function waitForReadiness(url: string, status: number, ms = 15_000): Promi
   return last;
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function withPort(url: string, port: number): string {
   const parsed = new URL(url);
@@ -59,7 +49,7 @@ describe(`health and readiness (${BACKEND})`, () => {
   });
 
   test('/readyz answers 503 naming the store when Redis is on a closed port; /healthz stays 200', async () => {
-    const app = await startTestApp({ env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` } });
+    const app = await startTestApp({ env: { REDIS_URL: `redis://127.0.0.1:${await freePort()}` } });
     try {
       const ready = await readyz(app.url);
       assert.equal(ready.status, 503);

@@ -12,7 +12,7 @@ import { ACCOUNT_CLIENT_ID } from '../../oidc/account-client.ts';
 import { formBody, jsonBody, parseBody } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
 import type { Render } from '../views.ts';
-import { registrationResponseSchema } from '../webauthn-schemas.ts';
+import { asRegistrationResponse, registrationResponseSchema } from '../webauthn-schemas.ts';
 
 export interface AccountRoutesDeps {
   config: Pick<AppConfig, 'origin' | 'issuer'>;
@@ -142,7 +142,7 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
   router.post('/passkeys/register/verify', jsonBody(), async (ctx) => {
     const { user, sessionUid } = await requireSignedIn(ctx);
     const { credential } = parseBody(z.object({ credential: registrationResponseSchema }), ctx.request.body);
-    await passkeys.finishRegistration(`account:${sessionUid}`, user, credential as never);
+    await passkeys.finishRegistration(`account:${sessionUid}`, user, asRegistrationResponse(credential));
     ctx.body = { redirectTo: '/account?done=added' };
   });
 

@@ -11,7 +11,13 @@ import { finishForScript, loadInteraction } from '../interaction.ts';
 import { jsonBody, parseBody } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
 import { rememberedUser } from '../remembered-user.ts';
-import { authenticationOptionsRequestSchema, authenticationResponseSchema, registrationResponseSchema } from '../webauthn-schemas.ts';
+import {
+  asAuthenticationResponse,
+  asRegistrationResponse,
+  authenticationOptionsRequestSchema,
+  authenticationResponseSchema,
+  registrationResponseSchema,
+} from '../webauthn-schemas.ts';
 
 export interface PasskeyRoutesDeps {
   config: Pick<AppConfig, 'origin'>;
@@ -61,7 +67,7 @@ export function passkeyRoutes(deps: PasskeyRoutesDeps): Router {
     const details = await loadInteraction(provider, ctx);
     const { mode, credential } = parseBody(verifyRequest, ctx.request.body);
     await throttle.check(LIMITS.passkeyPerIp, ctx.ip);
-    const user = await passkeys.finishAuthentication(owner(details.uid, mode), credential as never);
+    const user = await passkeys.finishAuthentication(owner(details.uid, mode), asAuthenticationResponse(credential));
     await throttle.check(LIMITS.passkeyPerAccount, user.id);
     await states.clear(details.uid);
     rememberedUser.set(ctx, user.id, deps.config.origin.startsWith('https:'));
@@ -78,7 +84,7 @@ export function passkeyRoutes(deps: PasskeyRoutesDeps): Router {
     const details = await loadInteraction(provider, ctx);
     const { credential } = parseBody(registerRequest, ctx.request.body);
     const user = await provenUser(details.uid);
-    await passkeys.finishRegistration(owner(details.uid, 'register'), user, credential as never);
+    await passkeys.finishRegistration(owner(details.uid, 'register'), user, asRegistrationResponse(credential));
     await states.clear(details.uid);
     rememberedUser.set(ctx, user.id, deps.config.origin.startsWith('https:'));
     await finishForScript(provider, ctx, { login: { accountId: user.id } });
