@@ -232,7 +232,7 @@ describe(`hostile input is refused and changes nothing (${BACKEND})`, () => {
     const b = browser();
     const request = await authorize(b);
     const body = JSON.stringify({ mode: 'autofill' });
-    const json = { headers: { accept: 'application/json' } }; // as the page scripts send
+    const json = { headers: { accept: 'text/html' } }; // JSON endpoints answer JSON whatever is asked
     await assertRefused(await b.post(`/interaction/${request.uid}/passkey/options`, body, 'text/plain', json), 415, 'unsupported_media_type');
     await assertRefused(await b.post(`/interaction/${request.uid}/passkey/options`, 'mode=autofill', 'application/x-www-form-urlencoded', json), 415, 'unsupported_media_type');
     await assertRefused(await b.post(`/interaction/${request.uid}/passkey/verify`, body, undefined, json), 415, 'unsupported_media_type');

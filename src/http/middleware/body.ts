@@ -24,10 +24,18 @@ function parsing(parse: Middleware): Middleware {
   };
 }
 
+/** Marks a router of JSON endpoints: its errors answer in JSON whatever the request says. */
+export const scriptEndpoints: Middleware = async (ctx, next) => {
+  ctx.state.api = true;
+  await next();
+};
+
 /** JSON for the page scripts: application/json only, 64 KB at most, strict (objects/arrays). */
 export function jsonBody(): Middleware {
   const parse = parsing(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', jsonStrict: true, encoding: 'utf-8' }));
   return async (ctx, next) => {
+    // Whatever happens from here on, this caller is a script: errors answer in JSON.
+    ctx.state.api = true;
     if (!ctx.request.is('application/json')) {
       throw new AppError('unsupported_media_type', { status: 415, description: 'Send this request as application/json.' });
     }

@@ -3,7 +3,7 @@ import { AppError } from '../../errors.ts';
 import type { Render } from '../views.ts';
 
 function wantsJson(ctx: Context): boolean {
-  if (ctx.request.is('application/json')) return true;
+  if (ctx.state.api === true || ctx.request.is('application/json')) return true;
   return ctx.accepts('html', 'json') === 'json';
 }
 

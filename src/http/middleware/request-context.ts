@@ -8,6 +8,8 @@ declare module 'koa' {
   interface DefaultState {
     log: Logger;
     requestId: string;
+    /** Set on JSON endpoints for page scripts: their errors are JSON whatever the request says. */
+    api?: boolean;
   }
 }
 

@@ -8,7 +8,7 @@ import type { PasskeysService } from '../../services/passkeys.ts';
 import { LIMITS, type Throttle } from '../../services/throttle.ts';
 import type { InteractionStateStore } from '../../stores/interaction-state.ts';
 import { finishForScript, loadInteraction } from '../interaction.ts';
-import { jsonBody, parseBody } from '../middleware/body.ts';
+import { jsonBody, parseBody, scriptEndpoints } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
 import { rememberedUser } from '../remembered-user.ts';
 import {
@@ -38,7 +38,7 @@ const registerRequest = z.object({ credential: registrationResponseSchema });
 export function passkeyRoutes(deps: PasskeyRoutesDeps): Router {
   const { provider, accounts, passkeys, states, throttle } = deps;
   const router = new Router({ prefix: '/interaction/:uid/passkey' });
-  router.use(sameOrigin(deps.config.origin), jsonBody());
+  router.use(scriptEndpoints, sameOrigin(deps.config.origin), jsonBody());
 
   const owner = (uid: string, ceremony: string) => `interaction:${uid}:${ceremony}`;
 
