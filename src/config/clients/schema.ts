@@ -1,0 +1,152 @@
+import { z } from 'zod';
+
+/** The shape of a client file: allowed keys, their types and defaults, and how fields are named in messages. */
+export type Env = Record<string, string | undefined>;
+
+const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+const SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+const ID_TOKEN_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
+const APPLICATION_TYPES = ['web', 'native'] as const;
+export const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+export const FILE_EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
+export const MIN_SECRET_LENGTH = 32;
+
+/** Our own client metadata keys; register them as oidc-provider `extraClientMetadata.properties`. */
+export const EXTRA_CLIENT_METADATA = ['first_party', 'pkce_required'] as const;
+
+/**
+ * Client metadata ready for oidc-provider's `clients` configuration, defaults applied.
+ * (A type alias, not an interface, so it fits oidc-provider's indexable ClientMetadata.)
+ */
+export type ClientRecord = {
+  client_id: string;
+  client_secret?: string;
+  client_name?: string;
+  logo_uri?: string;
+  client_uri?: string;
+  policy_uri?: string;
+  tos_uri?: string;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  grant_types: Array<(typeof GRANT_TYPES)[number]>;
+  response_types: Array<'code'>;
+  /** Space-separated, deduplicated. */
+  scope: string;
+  token_endpoint_auth_method: (typeof AUTH_METHODS)[number];
+  id_token_signed_response_alg: (typeof ID_TOKEN_ALGS)[number];
+  application_type: (typeof APPLICATION_TYPES)[number];
+  /** Consent is granted without asking. */
+  first_party: boolean;
+  /** PKCE (S256) required on /auth; always true for public clients. */
+  pkce_required: boolean;
+};
+
+/** A client and the file it came from (as shown in messages, e.g. `clients/web.json`). */
+export interface LoadedClient {
+  file: string;
+  client: ClientRecord;
+}
+
+export function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function typed(expected: string, example: string) {
+  return {
+    error: (issue: { input?: unknown }) =>
+      issue.input === undefined ? `is missing; add it, e.g. ${example}` : `must be ${expected}, e.g. ${example}`,
+  };
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, {
+    error: (issue) =>
+      issue.input === undefined ? 'is missing' : `${show(issue.input)} is not allowed; use one of ${values.join(', ')}`,
+  });
+}
+
+function list<T extends z.ZodType>(item: T, example: string) {
+  return z
+    .array(item, typed('a list', example))
+    .refine((items) => new Set(items).size === items.length, 'lists the same value twice; remove the duplicate');
+}
+
+const httpsUrl = z.string(typed('a string', '"https://app.example.com/"')).refine(
+  (value) => URL.parse(value)?.protocol === 'https:',
+  { error: (issue) => `${show(issue.input)} is not an https:// URL; use e.g. https://app.example.com/` },
+);
+
+export const schema = z.strictObject({
+  client_id: z
+    .string(typed('a string', '"my-app"'))
+    .regex(/^[A-Za-z0-9._~-]{1,128}$/, 'must be 1-128 letters, digits, ".", "_", "~" or "-"; e.g. "my-app"'),
+  client_secret: z.string(typed('a string', '"${MYAPP_CLIENT_SECRET}"')).optional(),
+  client_name: z
+    .string(typed('a string', '"My app"'))
+    .trim()
+    .min(1, 'is empty; give the name people see on the consent page, or remove it')
+    .max(100, 'is longer than 100 characters; shorten it')
+    .optional(),
+  logo_uri: httpsUrl.optional(),
+  client_uri: httpsUrl.optional(),
+  policy_uri: httpsUrl.optional(),
+  tos_uri: httpsUrl.optional(),
+  redirect_uris: list(z.string(typed('a string', '"https://app.example.com/callback"')), '["https://app.example.com/callback"]').optional(),
+  post_logout_redirect_uris: list(z.string(typed('a string', '"https://app.example.com/"')), '["https://app.example.com/"]').optional(),
+  grant_types: list(oneOf(GRANT_TYPES), '["authorization_code", "refresh_token"]')
+    .refine((items) => items.length > 0, 'is empty; list at least one, e.g. ["authorization_code"]')
+    .default(['authorization_code']),
+  response_types: list(oneOf(['code']), '["code"]').optional(),
+  scope: z
+    .string(typed('a space-separated string', '"openid profile email"'))
+    .superRefine((value, ctx) => {
+      const scopes = value.split(/\s+/).filter(Boolean);
+      if (scopes.length === 0) ctx.addIssue({ code: 'custom', message: 'is empty; use e.g. "openid profile email"' });
+      for (const scope of scopes.filter((s) => !(SCOPES as readonly string[]).includes(s))) {
+        ctx.addIssue({ code: 'custom', message: `"${scope}" is not a supported scope; use a space-separated subset of ${SCOPES.join(' ')}` });
+      }
+    })
+    .default('openid profile email'),
+  token_endpoint_auth_method: oneOf(AUTH_METHODS).default('client_secret_basic'),
+  id_token_signed_response_alg: oneOf(ID_TOKEN_ALGS).default('RS256'),
+  application_type: oneOf(APPLICATION_TYPES).default('web'),
+  first_party: z.boolean(typed('true or false', 'true')).default(false),
+  pkce_required: z.boolean(typed('true or false', 'true')).default(true),
+});
+
+export type Parsed = z.output<typeof schema>;
+export const KNOWN_KEYS = Object.keys(schema.shape);
+
+export function fieldPath(parts: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of parts) {
+    out += typeof part === 'number' ? `[${part}]` : `${out === '' ? '' : '.'}${String(part)}`;
+  }
+  return out;
+}
+
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** The known key closest to `key` (ignoring case, `_` and `-`), when it is close enough to be a typo. */
+export function closestKey(key: string): string | undefined {
+  const normal = (s: string) => s.toLowerCase().replace(/[_-]/g, '');
+  let best: { key: string; score: number } | undefined;
+  for (const known of KNOWN_KEYS) {
+    const score = distance(normal(key), normal(known));
+    if (!best || score < best.score) best = { key: known, score };
+  }
+  return best && best.score <= Math.max(2, Math.floor(key.length / 4)) ? best.key : undefined;
+}
