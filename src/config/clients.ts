@@ -14,6 +14,7 @@ export { EXTRA_CLIENT_METADATA, type ClientRecord, type LoadedClient } from './c
  * thrown once as a ConfigError, one line per problem: `<file>: <field>: <what is wrong>; <fix>`.
  */
 
+/** How a path is shown in messages: relative to the working directory when inside it, else as given. */
 function displayDir(dir: string): string {
   const relative = path.relative(process.cwd(), path.resolve(dir));
   if (relative === '') return '.';
