@@ -28,7 +28,7 @@ export function createThrottle(limiter: RateLimiter) {
       if (result.allowed) return;
       throw new AppError('too_many_requests', {
         status: 429,
-        description: `Too many attempts. Please wait ${wait(result.retryAfter)} and try again.`,
+        description: `That was asked too often. Please wait ${wait(result.retryAfter)} and try again.`,
         headers: { 'Retry-After': String(result.retryAfter) },
       });
     },

@@ -2,6 +2,13 @@ import type { Context, Middleware } from 'koa';
 import { AppError } from '../../errors.ts';
 import type { Render } from '../views.ts';
 
+/** What to do next, by status, where the generic "go back to the app" would be wrong. */
+const NEXT_STEPS: Record<number, string> = {
+  429: 'Meanwhile, you can sign in another way if you have one: a passkey on another device, for example.',
+  503: 'If it keeps happening, tell the people who run this service.',
+  404: 'Check the address, or go back to the app you came from.',
+};
+
 function wantsJson(ctx: Context): boolean {
   if (ctx.state.api === true || ctx.request.is('application/json')) return true;
   return ctx.accepts('html', 'json') === 'json';
@@ -14,7 +21,7 @@ function send(ctx: Context, render: Render, status: number, error: string, descr
     return;
   }
   ctx.type = 'html';
-  ctx.body = render('error', { title, error, description });
+  ctx.body = render('error', { title, error, description, nextStep: NEXT_STEPS[status] });
 }
 
 /**
