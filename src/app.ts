@@ -37,7 +37,7 @@ export function createApp(container: Container): Koa {
     interactionRoutes({ config, provider, render, accounts, states, throttle }),
     passkeyRoutes({ config, provider, accounts, passkeys, states, throttle }),
     accountRoutes({ config, provider, render, accounts, passkeys }),
-    magicLinkRoutes({ config, provider, render, accounts, magicLinks, states, throttle }),
+    magicLinkRoutes({ config, provider, render, accounts, magicLinks, passkeys, states, throttle }),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

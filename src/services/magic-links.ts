@@ -52,7 +52,8 @@ export interface MagicLinksDeps {
 }
 
 export type ConfirmResult =
-  | { ok: true; user: User; interactionUid: string }
+  /** firstVerification: this sign-in is the first proof that the account's owner holds the address. */
+  | { ok: true; user: User; interactionUid: string; firstVerification: boolean }
   | { ok: false; reason: 'expired_or_used' | 'other_browser' | 'invalid' };
 
 export type ConfirmCodeResult =
@@ -150,7 +151,7 @@ export function createMagicLinksService(deps: MagicLinksDeps) {
     }
     if (!user.emailVerified) await users.markEmailVerified(user.id);
     logger.info({ userId: user.id, via }, 'email sign-in confirmed');
-    return { ok: true, user: { ...user, emailVerified: true }, interactionUid: taken.interactionUid };
+    return { ok: true, user: { ...user, emailVerified: true }, interactionUid: taken.interactionUid, firstVerification: !user.emailVerified };
   }
 
   return {

@@ -185,7 +185,7 @@ export function createPasskeysService(deps: PasskeysDeps) {
       }));
     },
 
-    hasAny: async (userId: string) => (await passkeys.countByUser(userId)) > 0,
+    count: (userId: string) => passkeys.countByUser(userId),
     rename: (userId: string, id: string, name: string) => passkeys.rename(userId, id, name),
     remove: (userId: string, id: string) => passkeys.delete(userId, id),
   };

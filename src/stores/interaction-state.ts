@@ -14,6 +14,11 @@ export interface InteractionState {
   provenUserId?: string;
   /** The proven account already has a passkey in this browser: finish without offering one. */
   finishNow?: boolean;
+  /**
+   * Passkeys that existed before the email address was first proven. Someone who signed up with
+   * another person's address may have made them ("pre-hijacking"): the owner is told.
+   */
+  passkeysBeforeVerification?: number;
 }
 
 /** Interactions live an hour in oidc-provider; their state need not outlive them. */

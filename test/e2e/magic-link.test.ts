@@ -6,6 +6,7 @@ import { BACKEND } from '../helpers/backends.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { launchBrowser, screenshotAllWays, ARTIFACTS_DIR, type Browser } from '../helpers/browser.ts';
 import { addVirtualAuthenticator, beginSignIn } from '../helpers/sign-in.ts';
+import { signUpAndRegister } from '../helpers/http-flow.ts';
 import { closedPort, startSmtpServer, type TestSmtpServer, type ReceivedMail } from '../helpers/smtp.ts';
 
 /** Waits for a mail beyond the first `seen` ones (so a resend is not mistaken for the first mail). */
@@ -164,6 +165,23 @@ describe(`emailed sign-in links in Chromium with a real SMTP server (${BACKEND})
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
     assert.match(await page.getByRole('status').innerText(), /Go back to the app/);
     assert.match(await page.locator('main').innerText(), /Signed in as tess/);
+    await context.close();
+  });
+
+  test('an address first proven by email on an account that already has passkeys warns the owner (pre-hijacking)', async () => {
+    // Someone signs up with Wendy's address and registers their own passkey…
+    await signUpAndRegister(app.url, { username: 'not-wendy', email: 'wendy@example.com', ip: '10.7.0.1' });
+    // …then Wendy, who never signed up, gets in by email and must be told.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const seen = smtp.mails.length;
+    await requestEmail(page, app, 'wendy@example.com');
+    const { link } = await mailAfter(smtp, seen);
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Continue as not-wendy' }).click();
+    await page.getByRole('alert').filter({ hasText: 'someone else may have signed up with your address' }).waitFor();
+    await screenshotAllWays(page, 'email-prehijack-warning');
+    assert.ok(await page.getByRole('button', { name: 'Create a passkey' }).isVisible());
     await context.close();
   });
 

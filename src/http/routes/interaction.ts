@@ -88,7 +88,12 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       return;
     }
     if (state.provenUserId) {
-      page(ctx, 'create-passkey', { title: 'Create a passkey', clientName: await clientName(details), scripts: ['/static/js/register.js'] });
+      page(ctx, 'create-passkey', {
+        title: 'Create a passkey',
+        clientName: await clientName(details),
+        passkeysBeforeVerification: state.passkeysBeforeVerification ?? 0,
+        scripts: ['/static/js/register.js'],
+      });
       return;
     }
     const chosen = state.userId ?? rememberedUser.get(ctx);

@@ -6,6 +6,7 @@ import type { AppConfig } from '../../config/env.ts';
 import { AppError } from '../../errors.ts';
 import type { AccountsService } from '../../services/accounts.ts';
 import type { MagicLinksService } from '../../services/magic-links.ts';
+import type { PasskeysService } from '../../services/passkeys.ts';
 import { LIMITS, type Throttle } from '../../services/throttle.ts';
 import { PROOF_TTL_SECONDS, type InteractionStateStore } from '../../stores/interaction-state.ts';
 import { randomToken } from '../../lib/random.ts';
@@ -21,6 +22,7 @@ export interface MagicLinkRoutesDeps {
   render: Render;
   accounts: AccountsService;
   magicLinks: MagicLinksService;
+  passkeys: Pick<PasskeysService, 'count'>;
   states: InteractionStateStore;
   throttle: Throttle;
 }
@@ -40,7 +42,7 @@ const linkParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{10,64}$/), se
  * in the browser holding the binding cookie, does (mail scanners open links).
  */
 export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
-  const { provider, render, accounts, magicLinks, states, throttle, config } = deps;
+  const { provider, render, accounts, magicLinks, passkeys, states, throttle, config } = deps;
   const router = new Router();
   router.use(sameOrigin(config.origin));
   const secure = config.origin.startsWith('https:');
@@ -52,7 +54,7 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
   }
 
   /** After a successful email sign-in: offer a passkey unless this browser already used one for the account. */
-  async function proceed(ctx: Context, userId: string, interactionUid: string) {
+  async function proceed(ctx: Context, userId: string, interactionUid: string, firstVerification: boolean) {
     const interaction = await provider.Interaction.find(interactionUid);
     if (!interaction) {
       // The app's sign-in expired meanwhile: sign in to the account page instead, which says
@@ -65,7 +67,12 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
       return;
     }
     const hasPasskeyHere = rememberedUser.get(ctx) === userId;
-    await states.set(interactionUid, { provenUserId: userId, finishNow: hasPasskeyHere });
+    const passkeysBeforeVerification = firstVerification ? await passkeys.count(userId) : 0;
+    await states.set(interactionUid, {
+      provenUserId: userId,
+      finishNow: hasPasskeyHere && passkeysBeforeVerification === 0,
+      ...(passkeysBeforeVerification > 0 ? { passkeysBeforeVerification } : {}),
+    });
     ctx.status = 303;
     ctx.redirect(`/interaction/${interactionUid}`);
   }
@@ -98,7 +105,7 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
     const result = await magicLinks.confirmCode({ interactionUid: details.uid, code, bindingValue: binding(ctx) });
     if (result.ok) {
       forgetBinding(ctx);
-      await proceed(ctx, result.user.id, details.uid);
+      await proceed(ctx, result.user.id, details.uid, result.firstVerification);
       return;
     }
     if (result.reason === 'too_many_attempts' || result.reason === 'expired_or_used') forgetBinding(ctx);
@@ -140,7 +147,7 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
       return;
     }
     forgetBinding(ctx);
-    await proceed(ctx, result.user.id, result.interactionUid);
+    await proceed(ctx, result.user.id, result.interactionUid, result.firstVerification);
   });
 
   return router;
