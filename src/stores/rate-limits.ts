@@ -25,9 +25,6 @@ export function createRateLimiter(store: KeyValueStore) {
       if (count <= limit.max) return { allowed: true, retryAfter: 0 };
       return { allowed: false, retryAfter: (await store.ttl(key)) ?? limit.windowSeconds };
     },
-    async reset(limit: RateLimit, subject: string): Promise<void> {
-      await store.delete(`rate:${limit.name}:${subject}`);
-    },
   };
 }
 

@@ -57,6 +57,10 @@ describe(`emailed sign-in links in Chromium with a real SMTP server (${BACKEND})
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
     await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+    // Anyone can type a username: the page must not reveal the whole address.
+    const sentText = await page.locator('main').innerText();
+    assert.match(sentText, /m\*\*\*@example\.com/);
+    assert.doesNotMatch(sentText, /mina@example\.com/);
     await screenshotAllWays(page, 'email-sent');
     const { mail, link } = await mailAfter(smtp, seen);
     assert.deepEqual(mail.to, ['mina@example.com']);

@@ -31,6 +31,12 @@ export interface MagicLinkRoutesDeps {
 const BINDING_COOKIE = 'idp_email_binding';
 /** Carries a proven account to the next interaction when the original one expired. */
 export const PROOF_COOKIE = 'idp_email_proof';
+/** `mina@example.com` → `m***@example.com`. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  return at <= 0 ? '***' : `${email.charAt(0)}***${email.slice(at)}`;
+}
+
 const binding = (ctx: Context) => ctx.cookies.get(BINDING_COOKIE, { signed: true }) ?? '';
 const forgetBinding = (ctx: Context) => ctx.cookies.set(BINDING_COOKIE, null, { signed: true, path: '/' });
 const codeForm = z.object({ code: z.string().max(32).default('') });
@@ -51,6 +57,20 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
     ctx.status = status;
     ctx.type = 'html';
     ctx.body = render(template, data);
+  }
+
+  /**
+   * "Check your email". Anyone can type a username here, so the address is shown masked:
+   * enough for the owner to recognise, not enough to learn someone's email.
+   */
+  function showEmailSent(ctx: Context, uid: string, email: string | undefined, extra: Record<string, unknown> = {}, status = 200) {
+    page(ctx, 'email-sent', {
+      title: 'Check your email',
+      base: `/interaction/${uid}`,
+      email: email ? maskEmail(email) : undefined,
+      minutes: Math.round(config.magicLinkTtl / 60),
+      ...extra,
+    }, status);
   }
 
   /** After a successful email sign-in: offer a passkey unless this browser already used one for the account. */
@@ -95,7 +115,7 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
     const { userId } = await states.get(details.uid);
     const user = userId ? await accounts.findActive(userId) : null;
     if (!user) throw new AppError('no_account_chosen', { status: 400, description: 'Enter your username or email first.' });
-    page(ctx, 'email-sent', { title: 'Check your email', base: `/interaction/${details.uid}`, email: user.email, minutes: Math.round(config.magicLinkTtl / 60) });
+    showEmailSent(ctx, details.uid, user.email);
   });
 
   router.post('/interaction/:uid/email/code', formBody(), async (ctx) => {
@@ -119,7 +139,7 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
           : result.reason === 'other_browser'
             ? 'Type the code in the browser where you asked for the email.'
             : 'This code has expired or was already used. Ask for a new email.';
-    page(ctx, 'email-sent', { title: 'Check your email', base: `/interaction/${details.uid}`, email: user?.email, minutes: Math.round(config.magicLinkTtl / 60), error, code }, 422);
+    showEmailSent(ctx, details.uid, user?.email, { error, code }, 422);
   });
 
   // Opening the link (a person, or a mail scanner): shows who it is for; consumes nothing.
