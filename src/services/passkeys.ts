@@ -134,7 +134,15 @@ export function createPasskeysService(deps: PasskeysDeps) {
       return options;
     },
 
-    async finishAuthentication(owner: string, response: AuthenticationResponseJSON): Promise<User> {
+    /**
+     * `beforeVerify` runs once the account is known and before any signature work: the place for
+     * per-account limits, so an attempt over the limit changes nothing.
+     */
+    async finishAuthentication(
+      owner: string,
+      response: AuthenticationResponseJSON,
+      beforeVerify: (userId: string) => Promise<void> = async () => {},
+    ): Promise<User> {
       const pending = await challenges.take(owner);
       if (!pending) throw rejected('This sign-in request has expired or was already used. Please try again.');
       const passkey = await passkeys.findByCredentialId(response.id);
@@ -142,6 +150,7 @@ export function createPasskeysService(deps: PasskeysDeps) {
       if (pending.userId && passkey.userId !== pending.userId) {
         throw rejected('This passkey belongs to a different account.');
       }
+      await beforeVerify(passkey.userId);
       let verification;
       try {
         verification = await verifyAuthenticationResponse({

@@ -325,4 +325,23 @@ describe(`hostile input is refused and changes nothing (${BACKEND})`, () => {
     const otherOptions = await authenticationOptions(other, otherRequest.uid, 'autofill');
     assert.equal((await postAuthentication(other, otherRequest.uid, 'autofill', victim.authenticator.authenticate(otherOptions))).status, 200);
   });
+
+  test(`after ${LIMITS.passkeyPerAccount.max} verifications for one account (from any IPs) the next is a 429 before any signature check`, async () => {
+    for (let i = 0; i < LIMITS.passkeyPerAccount.max; i += 1) {
+      const b = browser();
+      const request = await authorize(b);
+      const options = await authenticationOptions(b, request.uid, 'autofill');
+      const response = await postAuthentication(b, request.uid, 'autofill', mallory.authenticator.authenticate(options, { corruptSignature: true }));
+      assert.equal(response.status, 400, `attempt ${i + 1}`);
+      await response.arrayBuffer();
+    }
+    const b = browser();
+    const request = await authorize(b);
+    const options = await authenticationOptions(b, request.uid, 'autofill');
+    const before = await snapshot();
+    const limited = await postAuthentication(b, request.uid, 'autofill', mallory.authenticator.authenticate(options));
+    await assertRefused(limited, 429, 'too_many_requests');
+    assert.deepEqual(await snapshot(), before, 'a limited attempt moves no counter and no last_used_at');
+    await assertNoCode(b, request.uid);
+  });
 });

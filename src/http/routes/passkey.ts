@@ -67,8 +67,9 @@ export function passkeyRoutes(deps: PasskeyRoutesDeps): Router {
     const details = await loadInteraction(provider, ctx);
     const { mode, credential } = parseBody(verifyRequest, ctx.request.body);
     await throttle.check(LIMITS.passkeyPerIp, ctx.ip);
-    const user = await passkeys.finishAuthentication(owner(details.uid, mode), asAuthenticationResponse(credential));
-    await throttle.check(LIMITS.passkeyPerAccount, user.id);
+    const user = await passkeys.finishAuthentication(owner(details.uid, mode), asAuthenticationResponse(credential), (userId) =>
+      throttle.check(LIMITS.passkeyPerAccount, userId),
+    );
     await states.clear(details.uid);
     rememberedUser.set(ctx, user.id, deps.config.origin.startsWith('https:'));
     await finishForScript(provider, ctx, { login: { accountId: user.id } });
