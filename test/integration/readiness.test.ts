@@ -60,44 +60,34 @@ describe(`health and readiness (${BACKEND})`, () => {
     }
   });
 
+  /** Puts a TCP proxy between the app and a real server, cuts it, then restores it. */
+  async function outageAndRecovery(variable: 'REDIS_URL' | 'DATABASE_URL', url: string, check: 'store' | 'database') {
+    const target = new URL(url);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+    const app = await startTestApp({ env: { [variable]: withPort(url, proxy.port) } });
+    try {
+      assert.equal((await waitForReadiness(app.url, 200)).status, 200);
+      await proxy.cut();
+      const down = await waitForReadiness(app.url, 503);
+      assert.deepEqual(down.body.checks, { database: 'ok', store: 'ok', [check]: 'down' });
+      await proxy.restore();
+      assert.deepEqual(await waitForReadiness(app.url, 200), { status: 200, body: { status: 'ready', checks: { database: 'ok', store: 'ok' } } });
+    } finally {
+      await app.destroy();
+      await proxy.close();
+    }
+  }
+
   const redisUrl = REDIS_URL;
   if (redisUrl) {
-    test('/readyz: 503 while Redis is unreachable, 200 once it is back', async () => {
-      const target = new URL(redisUrl);
-      const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
-      const app = await startTestApp({ env: { REDIS_URL: withPort(redisUrl, proxy.port) } });
-      try {
-        assert.equal((await waitForReadiness(app.url, 200)).status, 200);
-        await proxy.cut();
-        const down = await waitForReadiness(app.url, 503);
-        assert.deepEqual(down.body.checks, { database: 'ok', store: 'down' });
-        await proxy.restore();
-        assert.deepEqual(await waitForReadiness(app.url, 200), { status: 200, body: { status: 'ready', checks: { database: 'ok', store: 'ok' } } });
-      } finally {
-        await app.destroy();
-        await proxy.close();
-      }
-    });
+    test('/readyz: 503 while Redis is unreachable, 200 once it is back', () =>
+      outageAndRecovery('REDIS_URL', withPort(redisUrl, Number(new URL(redisUrl).port || 6379)), 'store'));
   }
 
   const databaseUrl = DATABASE_URL;
   if (databaseUrl) {
-    test('/readyz: 503 while PostgreSQL is unreachable, 200 once it is back', async () => {
-      const target = new URL(databaseUrl);
-      const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-      const app = await startTestApp({ env: { DATABASE_URL: withPort(databaseUrl, proxy.port) } });
-      try {
-        assert.equal((await waitForReadiness(app.url, 200)).status, 200);
-        await proxy.cut();
-        const down = await waitForReadiness(app.url, 503);
-        assert.deepEqual(down.body.checks, { database: 'down', store: 'ok' });
-        await proxy.restore();
-        assert.equal((await waitForReadiness(app.url, 200)).status, 200);
-      } finally {
-        await app.destroy();
-        await proxy.close();
-      }
-    });
+    test('/readyz: 503 while PostgreSQL is unreachable, 200 once it is back', () =>
+      outageAndRecovery('DATABASE_URL', withPort(databaseUrl, Number(new URL(databaseUrl).port || 5432)), 'database'));
   } else {
     test('/readyz: 503 while the embedded database is closed, 200 once it is open again', async () => {
       const app = await startTestApp();
