@@ -1,7 +1,10 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
+import type { User } from '../db/entities/user.ts';
 import { AppError } from '../errors.ts';
+import type { AccountsService } from '../services/accounts.ts';
+import type { InteractionStateStore } from '../stores/interaction-state.ts';
 
 export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -41,4 +44,12 @@ export async function finishForForm(provider: Provider, ctx: Context, result: In
   const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
   ctx.status = 303;
   ctx.redirect(redirectTo);
+}
+
+/** The account chosen at the username step of this interaction; a clear 400 when there is none. */
+export async function chosenAccount(deps: { states: InteractionStateStore; accounts: AccountsService }, uid: string): Promise<User> {
+  const { userId } = await deps.states.get(uid);
+  const user = userId ? await deps.accounts.findActive(userId) : null;
+  if (!user) throw new AppError('no_account_chosen', { status: 400, description: 'Enter your username or email first.' });
+  return user;
 }

@@ -3,14 +3,13 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import type { AppConfig } from '../../config/env.ts';
-import { AppError } from '../../errors.ts';
 import type { AccountsService } from '../../services/accounts.ts';
 import type { MagicLinksService } from '../../services/magic-links.ts';
 import type { PasskeysService } from '../../services/passkeys.ts';
 import { LIMITS, type Throttle } from '../../services/throttle.ts';
 import { PROOF_TTL_SECONDS, type InteractionStateStore } from '../../stores/interaction-state.ts';
 import { randomToken } from '../../lib/random.ts';
-import { loadInteraction } from '../interaction.ts';
+import { chosenAccount, loadInteraction } from '../interaction.ts';
 import { formBody, parseBody } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
 import { rememberedUser } from '../remembered-user.ts';
@@ -99,9 +98,7 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
 
   router.post('/interaction/:uid/email', async (ctx) => {
     const details = await loadInteraction(provider, ctx);
-    const { userId } = await states.get(details.uid);
-    const user = userId ? await accounts.findActive(userId) : null;
-    if (!user) throw new AppError('no_account_chosen', { status: 400, description: 'Enter your username or email first.' });
+    const user = await chosenAccount(deps, details.uid);
     await throttle.check(LIMITS.mailPerAccount, user.id);
     await throttle.check(LIMITS.mailPerIp, ctx.ip);
     const { bindingValue } = await magicLinks.request({ user, interactionUid: details.uid, ip: ctx.ip, userAgent: ctx.get('user-agent') });
@@ -112,9 +109,7 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
 
   router.get('/interaction/:uid/email', async (ctx) => {
     const details = await loadInteraction(provider, ctx);
-    const { userId } = await states.get(details.uid);
-    const user = userId ? await accounts.findActive(userId) : null;
-    if (!user) throw new AppError('no_account_chosen', { status: 400, description: 'Enter your username or email first.' });
+    const user = await chosenAccount(deps, details.uid);
     showEmailSent(ctx, details.uid, user.email);
   });
 

@@ -7,7 +7,7 @@ import type { AccountsService } from '../../services/accounts.ts';
 import type { PasskeysService } from '../../services/passkeys.ts';
 import { LIMITS, type Throttle } from '../../services/throttle.ts';
 import type { InteractionStateStore } from '../../stores/interaction-state.ts';
-import { finishForScript, loadInteraction } from '../interaction.ts';
+import { chosenAccount, finishForScript, loadInteraction } from '../interaction.ts';
 import { jsonBody, parseBody, scriptEndpoints } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
 import { rememberedUser } from '../remembered-user.ts';
@@ -42,13 +42,6 @@ export function passkeyRoutes(deps: PasskeyRoutesDeps): Router {
 
   const owner = (uid: string, ceremony: string) => `interaction:${uid}:${ceremony}`;
 
-  async function chosenUser(uid: string) {
-    const { userId } = await states.get(uid);
-    const user = userId ? await accounts.findActive(userId) : null;
-    if (!user) throw new AppError('no_account_chosen', { status: 400, description: 'Enter your username or email first.' });
-    return user;
-  }
-
   async function provenUser(uid: string) {
     const { provenUserId } = await states.get(uid);
     const user = provenUserId ? await accounts.findActive(provenUserId) : null;
@@ -59,7 +52,7 @@ export function passkeyRoutes(deps: PasskeyRoutesDeps): Router {
   router.post('/options', async (ctx) => {
     const details = await loadInteraction(provider, ctx);
     const { mode } = parseBody(authenticationOptionsRequestSchema, ctx.request.body);
-    const user = mode === 'account' ? await chosenUser(details.uid) : undefined;
+    const user = mode === 'account' ? await chosenAccount(deps, details.uid) : undefined;
     ctx.body = await passkeys.startAuthentication(owner(details.uid, mode), user);
   });
 
