@@ -20,7 +20,7 @@ if (suite === 'e2e') {
     process.exit(1);
   }
 }
-const backend = `${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded SQLite'} + ${process.env.REDIS_URL ? 'Redis' : 'in-process store'}`;
+const backend = `${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded SQLite'} + ${process.env.REDIS_URL ? 'Redis' : 'embedded store'}`;
 console.log(`${suite} tests on ${backend}`);
 // Test files are isolated (own database schema or file, own store prefix), so they run in parallel.
 const concurrency = suite === 'e2e' ? 1 : Math.max(2, cpus().length);

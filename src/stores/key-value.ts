@@ -1,15 +1,19 @@
 /**
  * The one interface to ephemeral state (oidc-provider models, challenges, magic links, rate
  * limits). Every entry expires: there is no way to store something forever by accident.
- * Values are strings; callers own their encoding.
+ * Values are strings; callers own their encoding. Every operation that decides who wins
+ * (take, compareAndSwap, increment) is atomic in the store itself, so it holds across instances.
  */
 export interface KeyValueStore {
-  readonly kind: 'redis' | 'memory';
+  readonly kind: 'redis' | 'sqlite' | 'memory';
   get(key: string): Promise<string | undefined>;
   /** Stores `value` for `ttlSeconds` (a whole number ≥ 1), replacing any previous value. */
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
-  /** Replaces the value of an existing key, keeping its expiry. False when the key is gone. */
-  replace(key: string, value: string): Promise<boolean>;
+  /**
+   * Replaces the value only while it is still exactly `expected`, keeping its expiry. Of several
+   * concurrent swaps from the same `expected`, exactly one returns true. False when the key is gone.
+   */
+  compareAndSwap(key: string, expected: string, next: string): Promise<boolean>;
   /** Atomic get-and-delete: of two concurrent takes of one key, exactly one gets the value. */
   take(key: string): Promise<string | undefined>;
   delete(...keys: string[]): Promise<void>;
@@ -18,6 +22,8 @@ export interface KeyValueStore {
   members(key: string): Promise<string[]>;
   /** Increments a counter; the first increment starts its `ttlSeconds` window. Returns the new value. */
   increment(key: string, ttlSeconds: number): Promise<number>;
+  /** Takes one back from a live counter (never below zero, expiry kept); a missing counter stays missing. */
+  decrement(key: string): Promise<void>;
   /** Seconds until the key expires, or undefined when it does not exist. */
   ttl(key: string): Promise<number | undefined>;
   ping(): Promise<void>;

@@ -8,9 +8,10 @@ interface Entry {
 const SWEEP_INTERVAL_MS = 60_000;
 
 /**
- * In-process store for a single instance. Expired entries are invisible at once and swept
- * every minute so memory does not grow with abandoned sign-ins. Node runs each method to
- * completion without interleaving, which is what makes `take` atomic here.
+ * In-process store: the reference implementation the KeyValue suite holds the others to, and a
+ * store for tests that need no file. (The app itself uses Redis or the embedded SQLite store,
+ * which survive restarts.) Expired entries are invisible at once and swept every minute. Node
+ * runs each method to completion without interleaving, which is what makes `take` atomic here.
  */
 export function createMemoryStore(now: () => number = Date.now): KeyValueStore {
   const entries = new Map<string, Entry>();
@@ -45,11 +46,10 @@ export function createMemoryStore(now: () => number = Date.now): KeyValueStore {
       assertTtl(ttlSeconds);
       entries.set(key, { value, expiresAt: now() + ttlSeconds * 1000 });
     },
-    async replace(key, value) {
+    async compareAndSwap(key, expected, next) {
       const entry = live(key);
-      if (!entry) return false;
-      text(entry);
-      entry.value = value;
+      if (!entry || text(entry) !== expected) return false;
+      entry.value = next;
       return true;
     },
     async take(key) {
@@ -85,6 +85,10 @@ export function createMemoryStore(now: () => number = Date.now): KeyValueStore {
       if (entry) entry.value = String(next);
       else entries.set(key, { value: '1', expiresAt: now() + ttlSeconds * 1000 });
       return next;
+    },
+    async decrement(key) {
+      const entry = live(key);
+      if (entry) entry.value = String(Math.max(0, Number(text(entry)) - 1));
     },
     async ttl(key) {
       const entry = live(key);

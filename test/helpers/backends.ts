@@ -4,11 +4,13 @@ import path from 'node:path';
 import pg from 'pg';
 import { createStore } from '../../src/container.ts';
 import type { KeyValueStore } from '../../src/stores/key-value.ts';
+import { createMemoryStore } from '../../src/stores/memory.ts';
+import { createSqliteStore } from '../../src/stores/sqlite.ts';
 
 /** Tests use real PostgreSQL/Redis when these are set, the embedded defaults otherwise. */
 export const DATABASE_URL = process.env['DATABASE_URL'] || undefined;
 export const REDIS_URL = process.env['REDIS_URL'] || undefined;
-export const BACKEND = `${DATABASE_URL ? 'postgres' : 'sqlite'}+${REDIS_URL ? 'redis' : 'memory'}`;
+export const BACKEND = `${DATABASE_URL ? 'postgres' : 'sqlite'}+${REDIS_URL ? 'redis' : 'embedded store'}`;
 
 export function uniqueName(prefix: string): string {
   return `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
@@ -50,18 +52,48 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 export interface TestStore {
   store: KeyValueStore;
   prefix: string;
+  /** The SQLite file of an embedded store. */
+  file?: string;
   cleanup(): Promise<void>;
 }
 
-/** A store for one test: Redis under a unique key prefix (deleted afterwards), or in-process. */
+/** A store for one test as the app would make it: Redis under a unique key prefix, or the embedded SQLite store. */
 export function createTestStore(prefix = `${uniqueName('test')}:`): TestStore {
-  const store = createStore({ redisUrl: REDIS_URL }, prefix);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'idp-store-'));
+  const store = createStore({ redisUrl: REDIS_URL, dataDir }, prefix);
   return {
     store,
     prefix,
     async cleanup() {
       await deletePrefix(prefix);
       await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type StoreKind = KeyValueStore['kind'];
+
+/** Every store implementation this machine can run: the KeyValue suites run on each. */
+export const STORE_KINDS: StoreKind[] = ['memory', 'sqlite', ...(REDIS_URL ? (['redis'] as const) : [])];
+
+/** A store of one kind; `file` reopens an existing SQLite store (restart tests). */
+export function createStoreOfKind(kind: StoreKind, options: { prefix?: string; file?: string } = {}): TestStore {
+  if (kind === 'redis') return createTestStore(options.prefix);
+  if (kind === 'memory') {
+    const store = createMemoryStore();
+    return { store, prefix: '', cleanup: () => store.close() };
+  }
+  const dataDir = options.file ? undefined : mkdtempSync(path.join(tmpdir(), 'idp-store-'));
+  const file = options.file ?? path.join(dataDir!, 'idp.sqlite');
+  const store = createSqliteStore({ file });
+  return {
+    store,
+    prefix: '',
+    file,
+    async cleanup() {
+      await store.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

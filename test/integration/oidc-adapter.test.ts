@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreAdapter } from '../../src/oidc/adapter.ts';
-import { BACKEND, createTestStore, type TestStore } from '../helpers/backends.ts';
+import { errors } from 'oidc-provider';
+import { createStoreOfKind, STORE_KINDS, type TestStore } from '../helpers/backends.ts';
 
 const MODELS = [
   'Session',
@@ -21,10 +22,13 @@ const MODELS = [
   'BackchannelAuthenticationRequest',
 ];
 
-describe(`oidc-provider adapter (${BACKEND})`, () => {
+/** Every model oidc-provider marks consumed: single-use. */
+const CONSUMABLE = ['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PushedAuthorizationRequest', 'PreAuthorizedCode'];
+
+for (const kind of STORE_KINDS) describe(`oidc-provider adapter: ${kind} store`, () => {
   let t: TestStore;
   before(() => {
-    t = createTestStore();
+    t = createStoreOfKind(kind);
   });
   after(() => t.cleanup());
 
@@ -96,19 +100,61 @@ describe(`oidc-provider adapter (${BACKEND})`, () => {
     assert.equal(await codes.find('keep-ttl'), undefined);
   });
 
-  test('consume and destroy of a missing id do nothing', async () => {
+  test('consuming a missing id is refused; destroying one does nothing', async () => {
     const codes = new StoreAdapter('AuthorizationCode', t.store);
-    await codes.consume('never-there');
+    await assert.rejects(codes.consume('never-there'), errors.InvalidGrant);
     await codes.destroy('never-there');
     assert.equal(await codes.find('never-there'), undefined);
   });
 
-  test('PAR and PreAuthorizedCode are consumable', async () => {
-    for (const model of ['PushedAuthorizationRequest', 'PreAuthorizedCode']) {
+  for (const model of CONSUMABLE) {
+    test(`${model}: of 12 concurrent consumes exactly one wins, in each of 5 rounds; losers revoke the grant`, async () => {
       const adapter = new StoreAdapter(model, t.store);
-      await adapter.upsert('req', { request: 'x' }, 60);
-      await adapter.consume('req');
-      assert.equal(typeof (await adapter.find('req'))?.consumed, 'number');
+      const access = new StoreAdapter('AccessToken', t.store);
+      const grants = new StoreAdapter('Grant', t.store);
+      const refused = model === 'PushedAuthorizationRequest' ? errors.InvalidRequestUri : errors.InvalidGrant;
+      for (let round = 0; round < 5; round++) {
+        const grantId = `grant-${model}-${round}`;
+        await grants.upsert(grantId, { jti: grantId }, 600);
+        await adapter.upsert(`once-${round}`, { jti: `once-${round}`, grantId }, 60);
+        await access.upsert(`at-${model}-${round}`, { grantId }, 60);
+        const results = await Promise.allSettled(Array.from({ length: 12 }, () => adapter.consume(`once-${round}`)));
+        assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1, `round ${round}: one winner`);
+        for (const result of results) {
+          if (result.status === 'rejected') assert.ok(result.reason instanceof refused, `round ${round}: ${result.reason}`);
+        }
+        assert.equal(await grants.find(grantId), undefined, 'reuse revoked the grant');
+        assert.equal(await access.find(`at-${model}-${round}`), undefined, 'and its tokens');
+      }
+    });
+  }
+
+  test('a consume after a completed one (sequential replay) is refused and revokes the grant', async () => {
+    const codes = new StoreAdapter('AuthorizationCode', t.store);
+    const grants = new StoreAdapter('Grant', t.store);
+    await grants.upsert('g-replay', { jti: 'g-replay' }, 600);
+    await codes.upsert('replayed', { grantId: 'g-replay' }, 60);
+    await codes.consume('replayed');
+    assert.ok(await grants.find('g-replay'), 'one use keeps the grant');
+    await assert.rejects(codes.consume('replayed'), errors.InvalidGrant);
+    assert.equal(await grants.find('g-replay'), undefined);
+  });
+
+  // Two connections stand for two instances (Redis) or two processes on one file (SQLite).
+  if (kind !== 'memory') test('two adapters over two connections to one store still agree on one winner', async () => {
+    const other = createStoreOfKind(kind, { prefix: t.prefix, ...(t.file ? { file: t.file } : {}) });
+    try {
+      const first = new StoreAdapter('AuthorizationCode', t.store);
+      const second = new StoreAdapter('AuthorizationCode', other.store);
+      for (let round = 0; round < 5; round++) {
+        await first.upsert(`shared-${round}`, { grantId: `g-shared-${round}` }, 60);
+        const results = await Promise.allSettled(
+          Array.from({ length: 12 }, (_, i) => (i % 2 ? first : second).consume(`shared-${round}`)),
+        );
+        assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1, `round ${round}`);
+      }
+    } finally {
+      await other.store.close();
     }
   });
 });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BACKEND, createTestStore, type TestStore } from '../helpers/backends.ts';
+import { createStoreOfKind, STORE_KINDS, type TestStore } from '../helpers/backends.ts';
 
-describe(`KeyValue store (${BACKEND})`, () => {
+for (const kind of STORE_KINDS) describe(`KeyValue store: ${kind}`, () => {
   let t: TestStore;
   before(() => {
-    t = createTestStore();
+    t = createStoreOfKind(kind);
   });
   after(() => t.cleanup());
 
@@ -35,14 +35,32 @@ describe(`KeyValue store (${BACKEND})`, () => {
     await assert.rejects(t.store.set('bad', 'x', 1.5), RangeError);
   });
 
-  test('replace keeps the expiry and refuses a missing key', async () => {
+  test('compareAndSwap replaces only the expected value, keeps the expiry and refuses a missing key', async () => {
     await t.store.set('r', 'one', 100);
-    assert.equal(await t.store.replace('r', 'two'), true);
+    assert.equal(await t.store.compareAndSwap('r', 'other', 'two'), false);
+    assert.equal(await t.store.get('r'), 'one');
+    assert.equal(await t.store.compareAndSwap('r', 'one', 'two'), true);
     assert.equal(await t.store.get('r'), 'two');
     const ttl = await t.store.ttl('r');
     assert.ok(ttl !== undefined && ttl > 90 && ttl <= 100, `ttl was ${ttl}`);
-    assert.equal(await t.store.replace('nope', 'x'), false);
+    assert.equal(await t.store.compareAndSwap('nope', '', 'x'), false);
     assert.equal(await t.store.get('nope'), undefined);
+  });
+
+  test('compareAndSwap on an expired key refuses', async () => {
+    await t.store.set('gone', 'one', 1);
+    await sleep(1_200);
+    assert.equal(await t.store.compareAndSwap('gone', 'one', 'two'), false);
+    assert.equal(await t.store.get('gone'), undefined);
+  });
+
+  test('twelve concurrent swaps from one value: exactly one wins, in every round', async () => {
+    for (let round = 0; round < 10; round++) {
+      await t.store.set(`cas:${round}`, 'fresh', 60);
+      const wins = await Promise.all(Array.from({ length: 12 }, (_, i) => t.store.compareAndSwap(`cas:${round}`, 'fresh', `winner-${i}`)));
+      assert.equal(wins.filter(Boolean).length, 1, `round ${round}`);
+      assert.equal(await t.store.get(`cas:${round}`), `winner-${wins.indexOf(true)}`);
+    }
   });
 
   test('take returns the value once and deletes it', async () => {
@@ -100,6 +118,19 @@ describe(`KeyValue store (${BACKEND})`, () => {
   test('concurrent increments are all counted', async () => {
     const values = await Promise.all(Array.from({ length: 30 }, () => t.store.increment('cc', 60)));
     assert.deepEqual([...values].sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i + 1));
+  });
+
+  test('decrement refunds a live counter, never below zero, and never creates one', async () => {
+    await t.store.increment('refund', 60);
+    await t.store.increment('refund', 60);
+    await t.store.decrement('refund');
+    assert.equal(await t.store.increment('refund', 60), 2);
+    for (let i = 0; i < 4; i++) await t.store.decrement('refund');
+    assert.equal(await t.store.increment('refund', 60), 1, 'stopped at zero');
+    const ttl = await t.store.ttl('refund');
+    assert.ok(ttl !== undefined && ttl > 50, `the window is kept: ${ttl}`);
+    await t.store.decrement('no-counter');
+    assert.equal(await t.store.get('no-counter'), undefined);
   });
 
   test('ttl is undefined for a missing key', async () => {

@@ -1,0 +1,138 @@
+import Database from 'better-sqlite3';
+import { DependencyUnavailableError } from '../errors.ts';
+import { assertTtl, type KeyValueStore } from './key-value.ts';
+
+export interface SqliteStoreOptions {
+  /** The embedded database file (shared with the embedded user database when there is one). */
+  file: string;
+  now?: () => number;
+}
+
+const SWEEP_INTERVAL_MS = 60_000;
+/** Expired rows deleted per sweep statement: a big backlog is cleared without one long lock. */
+const SWEEP_BATCH = 5_000;
+
+/**
+ * Its own tables, created here rather than by a migration: they hold only expiring state, never
+ * data the schema history must carry, and exist only in the embedded file.
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS kv_entries (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS kv_entries_expiry ON kv_entries (expires_at);
+CREATE TABLE IF NOT EXISTS kv_set_members (set_key TEXT NOT NULL, member TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (set_key, member)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS kv_set_members_expiry ON kv_set_members (expires_at);`;
+
+/** Errors that mean the file cannot be used right now (locked by another process, disk full, I/O). */
+function isSqliteOutage(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|PROTOCOL)/.test(code);
+}
+
+/**
+ * The embedded store: one instance, persisted in the SQLite file so a restart or upgrade loses no
+ * session, refresh token, pending sign-in or emailed link. Each operation is one statement (or
+ * one transaction), which SQLite runs atomically even across processes sharing the file. Expired
+ * rows are invisible at once and swept every minute.
+ */
+export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions): KeyValueStore {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // WAL with synchronous=NORMAL survives a crash of the process; only a power cut may lose the last commits.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 2000');
+  db.exec(SCHEMA);
+
+  const statements = {
+    get: db.prepare<[string, number], { value: string }>('SELECT value FROM kv_entries WHERE key = ? AND expires_at > ?'),
+    set: db.prepare('INSERT INTO kv_entries (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at'),
+    swap: db.prepare('UPDATE kv_entries SET value = ? WHERE key = ? AND value = ? AND expires_at > ?'),
+    take: db.prepare<[string, number], { value: string }>('DELETE FROM kv_entries WHERE key = ? AND expires_at > ? RETURNING value'),
+    deleteEntry: db.prepare('DELETE FROM kv_entries WHERE key = ?'),
+    deleteSet: db.prepare('DELETE FROM kv_set_members WHERE set_key = ?'),
+    extendSet: db.prepare('UPDATE kv_set_members SET expires_at = max(expires_at, ?) WHERE set_key = ? AND expires_at > ?'),
+    dropExpiredSet: db.prepare('DELETE FROM kv_set_members WHERE set_key = ? AND expires_at <= ?'),
+    setExpiry: db.prepare<[string, number], { expires_at: number }>('SELECT max(expires_at) AS expires_at FROM kv_set_members WHERE set_key = ? AND expires_at > ?'),
+    addMember: db.prepare('INSERT INTO kv_set_members (set_key, member, expires_at) VALUES (?, ?, ?) ON CONFLICT (set_key, member) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)'),
+    members: db.prepare<[string, number], { member: string }>('SELECT member FROM kv_set_members WHERE set_key = ? AND expires_at > ?'),
+    increment: db.prepare<[string, number, number, number], { value: string }>(
+      `INSERT INTO kv_entries (key, value, expires_at) VALUES (?, '1', ?)
+       ON CONFLICT (key) DO UPDATE SET
+         value = CASE WHEN expires_at > ? THEN CAST(CAST(value AS INTEGER) + 1 AS TEXT) ELSE '1' END,
+         expires_at = CASE WHEN expires_at > ? THEN expires_at ELSE excluded.expires_at END
+       RETURNING value`,
+    ),
+    decrement: db.prepare("UPDATE kv_entries SET value = CAST(CAST(value AS INTEGER) - 1 AS TEXT) WHERE key = ? AND expires_at > ? AND CAST(value AS INTEGER) > 0"),
+    entryExpiry: db.prepare<[string, number], { expires_at: number }>('SELECT expires_at FROM kv_entries WHERE key = ? AND expires_at > ?'),
+    sweepEntries: db.prepare(`DELETE FROM kv_entries WHERE key IN (SELECT key FROM kv_entries WHERE expires_at <= ? LIMIT ${SWEEP_BATCH})`),
+    sweepMembers: db.prepare(
+      `DELETE FROM kv_set_members WHERE (set_key, member) IN (SELECT set_key, member FROM kv_set_members WHERE expires_at <= ? LIMIT ${SWEEP_BATCH})`,
+    ),
+  };
+
+  const addToSet = db.transaction((key: string, member: string, expiresAt: number, time: number) => {
+    statements.dropExpiredSet.run(key, time);
+    statements.extendSet.run(expiresAt, key, time);
+    const current = statements.setExpiry.get(key, time)?.expires_at ?? expiresAt;
+    statements.addMember.run(key, member, Math.max(current, expiresAt));
+  });
+  const deleteKeys = db.transaction((keys: string[]) => {
+    for (const key of keys) {
+      statements.deleteEntry.run(key);
+      statements.deleteSet.run(key);
+    }
+  });
+
+  /** Runs one synchronous operation; a locked or failing file becomes a 503, like a Redis outage. */
+  function run<T>(operation: () => T): Promise<T> {
+    try {
+      return Promise.resolve(operation());
+    } catch (error) {
+      return Promise.reject(isSqliteOutage(error) ? new DependencyUnavailableError('store', error) : error);
+    }
+  }
+
+  const sweeper = setInterval(() => {
+    try {
+      const time = now();
+      statements.sweepEntries.run(time);
+      statements.sweepMembers.run(time);
+    } catch {
+      // A busy file is swept next time.
+    }
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
+
+  const expiry = (ttlSeconds: number) => {
+    assertTtl(ttlSeconds);
+    return now() + ttlSeconds * 1000;
+  };
+
+  return {
+    kind: 'sqlite',
+    get: (key) => run(() => statements.get.get(key, now())?.value),
+    set: (key, value, ttlSeconds) => run(() => void statements.set.run(key, value, expiry(ttlSeconds))),
+    compareAndSwap: (key, expected, next) => run(() => statements.swap.run(next, key, expected, now()).changes === 1),
+    take: (key) => run(() => statements.take.get(key, now())?.value),
+    delete: (...keys) => run(() => deleteKeys(keys)),
+    addToSet: (key, member, ttlSeconds) => run(() => addToSet(key, member, expiry(ttlSeconds), now())),
+    members: (key) => run(() => statements.members.all(key, now()).map((row) => row.member)),
+    increment: (key, ttlSeconds) =>
+      run(() => {
+        const time = now();
+        const row = statements.increment.get(key, expiry(ttlSeconds), time, time);
+        return Number(row?.value);
+      }),
+    decrement: (key) => run(() => void statements.decrement.run(key, now())),
+    ttl: (key) =>
+      run(() => {
+        const time = now();
+        const expiresAt = statements.entryExpiry.get(key, time)?.expires_at ?? statements.setExpiry.get(key, time)?.expires_at;
+        return expiresAt === undefined || expiresAt === null ? undefined : Math.ceil((expiresAt - time) / 1000);
+      }),
+    ping: () => run(() => void db.prepare('SELECT 1').get()),
+    async close() {
+      clearInterval(sweeper);
+      if (db.open) db.close();
+    },
+  };
+}
