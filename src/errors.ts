@@ -46,3 +46,35 @@ export class ConfigError extends Error {
     this.lines = lines;
   }
 }
+
+/** The outage behind an error, however deeply a library wrapped it (oidc-provider, TypeORM). */
+export function outageBehind(error: unknown): DependencyUnavailableError | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    if (current instanceof DependencyUnavailableError) return current;
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/** Seconds a client is asked to wait when a dependency is down: long enough for a restart or failover. */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The database or the store did not answer. Requests fail fast with a 503 and Retry-After
+ * instead of hanging or answering 500; nothing was changed half-way that the caller relies on.
+ */
+export class DependencyUnavailableError extends AppError {
+  readonly dependency: 'database' | 'store';
+
+  constructor(dependency: 'database' | 'store', cause?: unknown) {
+    super('temporarily_unavailable', {
+      status: 503,
+      expose: true,
+      description: 'This service is briefly unavailable. Please try again in a moment.',
+      headers: { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) },
+      cause,
+    });
+    this.name = 'DependencyUnavailableError';
+    this.dependency = dependency;
+  }
+}

@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations/index.ts';
 import { dialectTypes, type Dialect } from './dialect.ts';
@@ -8,6 +7,8 @@ import { passkeySchema } from './entities/passkey.ts';
 import { signingKeySchema } from './entities/signing-key.ts';
 import { userSchema } from './entities/user.ts';
 import type { Logger } from '../lib/logger.ts';
+import { waitUntilReachable } from '../lib/wait-until-reachable.ts';
+import { isPermanentDatabaseError } from './errors.ts';
 
 export interface DatabaseOptions {
   /** postgres://… ; unset means the embedded SQLite file in `dataDir`. */
@@ -16,6 +17,9 @@ export interface DatabaseOptions {
   /** PostgreSQL schema to use instead of `public` (tests isolate runs this way). */
   schema?: string;
 }
+
+/** The embedded database file in DATA_DIR; the embedded store (no REDIS_URL) lives in it too. */
+export const EMBEDDED_DATABASE_FILE = 'idp.sqlite';
 
 export function createDataSource(options: DatabaseOptions): DataSource {
   const dialect: Dialect = options.databaseUrl ? 'postgres' : 'better-sqlite3';
@@ -29,7 +33,8 @@ export function createDataSource(options: DatabaseOptions): DataSource {
       entities,
       migrations,
       migrationsTransactionMode: 'each',
-      connectTimeoutMS: 3_000,
+      // A server that does not accept a connection within a second is treated as down (a 503), not waited for.
+      connectTimeoutMS: 1_000,
       extra: {
         max: 10,
         ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
@@ -41,7 +46,7 @@ export function createDataSource(options: DatabaseOptions): DataSource {
   mkdirSync(options.dataDir, { recursive: true });
   return new DataSource({
     type: 'better-sqlite3',
-    database: path.join(options.dataDir, 'idp.sqlite'),
+    database: path.join(options.dataDir, EMBEDDED_DATABASE_FILE),
     entities,
     migrations,
     migrationsTransactionMode: 'each',
@@ -60,23 +65,19 @@ export interface ConnectOptions {
   logger: Logger;
 }
 
-/** Connects with exponential backoff, then applies pending migrations. */
+/**
+ * Connects, waiting with backoff while the server is not up yet (a wrong password or a missing
+ * database stops at once), then applies pending migrations.
+ */
 export async function connectDatabase(dataSource: DataSource, options: ConnectOptions): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  let delay = 250;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await dataSource.initialize();
-      break;
-    } catch (error) {
-      if (Date.now() + delay > deadline) {
-        throw new Error(`database unreachable after ${attempt} attempts: ${(error as Error).message}`, { cause: error });
-      }
-      options.logger.warn({ attempt, retryInMs: delay, err: (error as Error).message }, 'database not reachable yet');
-      await sleep(delay);
-      delay = Math.min(delay * 2, 4_000);
-    }
-  }
+  await waitUntilReachable({
+    name: 'database',
+    attempt: () => dataSource.initialize().then(() => undefined),
+    isPermanent: isPermanentDatabaseError,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    logger: options.logger,
+    hint: 'check DATABASE_URL and that PostgreSQL is running',
+  });
   if (options.runMigrations) {
     const applied = await withMigrationLock(dataSource, () => dataSource.runMigrations({ transaction: 'each' }));
     if (applied.length > 0) options.logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');

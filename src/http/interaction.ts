@@ -2,9 +2,9 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import type { User } from '../db/entities/user.ts';
-import { AppError } from '../errors.ts';
+import { AppError, outageBehind } from '../errors.ts';
 import type { AccountsService } from '../services/accounts.ts';
-import type { InteractionStateStore } from '../stores/interaction-state.ts';
+import type { InteractionState, InteractionStateStore } from '../stores/interaction-state.ts';
 
 export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -17,6 +17,8 @@ export async function loadInteraction(provider: Provider, ctx: Context): Promise
   try {
     details = await provider.interactionDetails(ctx.req, ctx.res);
   } catch (error) {
+    const outage = outageBehind(error);
+    if (outage) throw outage;
     throw new AppError('session_expired', {
       status: 400,
       description: 'This sign-in page has expired. Go back to the app and start signing in again.',
@@ -48,8 +50,12 @@ export async function finishForForm(provider: Provider, ctx: Context, result: In
 
 /** The account chosen at the username step of this interaction; a clear 400 when there is none. */
 export async function chosenAccount(deps: { states: InteractionStateStore; accounts: AccountsService }, uid: string): Promise<User> {
-  const { userId } = await deps.states.get(uid);
-  const user = userId ? await deps.accounts.findActive(userId) : null;
+  return accountChosenIn(deps, await deps.states.get(uid));
+}
+
+/** chosenAccount() for an interaction state already read. */
+export async function accountChosenIn(deps: { accounts: AccountsService }, state: InteractionState): Promise<User> {
+  const user = state.userId ? await deps.accounts.findActive(state.userId) : null;
   if (!user) throw new AppError('no_account_chosen', { status: 400, description: 'Enter your username or email first.' });
   return user;
 }

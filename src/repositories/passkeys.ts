@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Passkey } from '../db/entities/passkey.ts';
+import { guardRepository } from './guard.ts';
 
 export type NewPasskey = Omit<Passkey, 'id' | 'createdAt' | 'lastUsedAt'>;
 
@@ -19,7 +20,7 @@ export interface PasskeysRepository {
 
 export function createPasskeysRepository(dataSource: DataSource): PasskeysRepository {
   const passkeys = dataSource.getRepository<Passkey>('Passkey');
-  return {
+  return guardRepository({
     listByUser: (userId) => passkeys.find({ where: { userId }, order: { createdAt: 'ASC', id: 'ASC' } }),
     countByUser: (userId) => passkeys.countBy({ userId }),
     findByCredentialId: (credentialId) => passkeys.findOneBy({ credentialId }),
@@ -40,5 +41,5 @@ export function createPasskeysRepository(dataSource: DataSource): PasskeysReposi
       const result = await passkeys.delete({ id, userId });
       return (result.affected ?? 0) > 0;
     },
-  };
+  });
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IsNull, type DataSource } from 'typeorm';
 import type { SigningKey } from '../db/entities/signing-key.ts';
+import { guardRepository } from './guard.ts';
 
 export interface SigningKeysRepository {
   /** Active keys and keys retired after `retiredSince`, oldest first: an order every instance agrees on. */
@@ -16,7 +17,7 @@ export interface SigningKeysRepository {
 const KEY_GENERATION_LOCK = 7_104_221;
 
 export function createSigningKeysRepository(dataSource: DataSource): SigningKeysRepository {
-  return {
+  return guardRepository({
     async listPublishable(retiredSince) {
       const rows = await dataSource
         .getRepository<SigningKey>('SigningKey')
@@ -45,7 +46,7 @@ export function createSigningKeysRepository(dataSource: DataSource): SigningKeys
         }
       }
     },
-  };
+  });
 }
 
 function isSqliteBusy(error: unknown): boolean {

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { User } from '../db/entities/user.ts';
+import { guardRepository } from './guard.ts';
 
 export type NewUser = Pick<User, 'username' | 'email'> & Partial<Pick<User, 'name' | 'emailVerified'>>;
 
@@ -14,7 +15,7 @@ export interface UsersRepository {
 
 export function createUsersRepository(dataSource: DataSource): UsersRepository {
   const users = dataSource.getRepository<User>('User');
-  return {
+  return guardRepository({
     findById: (id) => users.findOneBy({ id }),
     findByLogin: (login) => users.findOne({ where: [{ username: login }, { email: login }] }),
     async create(user) {
@@ -38,5 +39,5 @@ export function createUsersRepository(dataSource: DataSource): UsersRepository {
     async update(id, changes) {
       await users.update({ id }, { ...changes, updatedAt: new Date() });
     },
-  };
+  });
 }

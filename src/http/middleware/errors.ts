@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import { AppError } from '../../errors.ts';
+import { AppError, DependencyUnavailableError, outageBehind } from '../../errors.ts';
 import type { Render } from '../views.ts';
 
 /** What to do next, by status, where the generic "go back to the app" would be wrong. */
@@ -36,7 +36,15 @@ export function errorHandler(render: Render): Middleware {
       if (ctx.status === 404 && ctx.body === undefined) {
         send(ctx, render, 404, 'not_found', 'There is nothing at this address.', 'Page not found');
       }
-    } catch (caught) {
+    } catch (thrown) {
+      // An outage wrapped by a library (oidc-provider's interaction helpers) still answers 503.
+      const caught = outageBehind(thrown) ?? thrown;
+      if (caught instanceof DependencyUnavailableError) {
+        ctx.state.log.warn({ dependency: caught.dependency, reason: (caught.cause as Error | undefined)?.message }, 'dependency unavailable');
+        ctx.set(caught.headers);
+        send(ctx, render, caught.status, caught.code, caught.description, titleFor(caught.status));
+        return;
+      }
       if (caught instanceof AppError && caught.expose) {
         if (caught.status >= 500) ctx.state.log.error({ err: caught }, caught.code);
         ctx.set(caught.headers);

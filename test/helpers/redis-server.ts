@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './ports.ts';
+
+/**
+ * A redis-server of the test's own on a free port (never the shared one on 6379), which the test
+ * may kill and start again on the same port to see an outage and a recovery.
+ */
+export interface OwnRedis {
+  url: string;
+  port: number;
+  /** SIGKILL: the connection drops at once, as when Redis crashes. */
+  kill(): Promise<void>;
+  /** Starts again on the same port (empty: nothing persisted). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function startOwnRedis(options: { password?: string } = {}): Promise<OwnRedis> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+
+  async function start(): Promise<void> {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(options.password ? ['--requirepass', options.password] : [])];
+    child = spawn('redis-server', args, { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      if (await acceptsConnections(port)) return;
+      await sleep(50);
+    }
+    throw new Error(`redis-server did not start on port ${port}`);
+  }
+
+  async function kill(): Promise<void> {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null) return;
+    const exited = once(running, 'exit');
+    running.kill('SIGKILL');
+    await exited;
+  }
+
+  await start();
+  const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
+  return { url: `redis://${auth}127.0.0.1:${port}`, port, kill, start, stop: kill };
+}
