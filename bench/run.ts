@@ -15,7 +15,7 @@ import type { SoftwareAuthenticator } from '../test/helpers/software-authenticat
 import { measureArgon2Verify } from './argon2.ts';
 
 const USERS = 8;
-const SIGN_INS_PER_USER = 15; // below the per-account passkey limit (20 per 15 minutes)
+const SIGN_INS_PER_USER = 15;
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;

@@ -59,6 +59,8 @@ export type ConfirmResult =
 export type ConfirmCodeResult =
   | ConfirmResult
   | { ok: false; reason: 'wrong_code'; attemptsLeft: number }
+  /** Not the shape of a code at all (length, alphabet): says so, and costs no try. */
+  | { ok: false; reason: 'malformed' }
   | { ok: false; reason: 'too_many_attempts' };
 
 export interface MagicLinkPeek {
@@ -195,6 +197,7 @@ export function createMagicLinksService(deps: MagicLinksDeps) {
             text: render('mail/sign-in.text.eta', data),
             html: render('mail/sign-in.html.eta', data),
           },
+          // Printed by the outbox in development only; production never prints links or codes.
           { devNote: `sign-in link for ${user.username}: ${link} (code ${shownCode})` },
         );
       } catch (error) {
@@ -237,18 +240,17 @@ export function createMagicLinksService(deps: MagicLinksDeps) {
 
     /** The code typed on the "Check your email" page of the interaction. */
     async confirmCode(input: { interactionUid: string; code: string; bindingValue: string | undefined }): Promise<ConfirmCodeResult> {
+      const code = normaliseCode(input.code);
+      if (!CODE_PATTERN.test(code)) return { ok: false, reason: 'malformed' };
       const record = await store.findByInteraction(input.interactionUid);
       if (!record) return { ok: false, reason: 'expired_or_used' };
       if (!sameBinding(record, input.bindingValue)) return { ok: false, reason: 'other_browser' };
-      const code = normaliseCode(input.code);
-      if (!CODE_PATTERN.test(code)) return { ok: false, reason: 'invalid' };
       // Counted before verifying, atomically: parallel guesses cannot get more than five verifies.
+      // An attempt beyond them is refused without voiding the email: the right code may be among
+      // the five in flight (a double-clicked form), and exactly one of those signs in.
       const remainingTtl = Math.ceil((record.expiresAt - Date.now()) / 1000);
       const attempt = await store.countCodeAttempt(record.id, remainingTtl);
-      if (attempt > MAX_CODE_ATTEMPTS) {
-        await store.delete(record.id);
-        return { ok: false, reason: 'too_many_attempts' };
-      }
+      if (attempt > MAX_CODE_ATTEMPTS) return { ok: false, reason: 'too_many_attempts' };
       if (await hasher.verify(record.codeHash, code)) return consume(record, 'code');
       const attemptsLeft = MAX_CODE_ATTEMPTS - attempt;
       if (attemptsLeft > 0) return { ok: false, reason: 'wrong_code', attemptsLeft };

@@ -1,15 +1,28 @@
 import { AppError } from '../errors.ts';
-import type { RateLimit, RateLimiter } from '../stores/rate-limits.ts';
+import type { Charge, RateLimit, RateLimiter } from '../stores/rate-limits.ts';
+
+export type { Charge };
 
 const MINUTE = 60;
+const HOUR = 60 * MINUTE;
 
-/** Abuse limits. Counted in the shared store, so they hold across instances. */
+/**
+ * Abuse limits, counted in the shared store so they hold across instances. They are built to
+ * stop strangers without locking out the owner or a whole office behind one address:
+ * - what succeeds is handed back (a completed sign-in refunds its look-up, its email, its code);
+ * - passkey limits count failures only, per IP and per (account, IP): a signature cannot be
+ *   guessed, so someone else's failures never refuse the owner's valid passkey;
+ * - emails for an account are limited per (account, IP), with an account-wide ceiling that the
+ *   owner's own browser (the remembered-user cookie) does not count against.
+ */
 export const LIMITS = {
-  lookupPerIp: { name: 'lookup:ip', max: 30, windowSeconds: 15 * MINUTE },
-  signupPerIp: { name: 'signup:ip', max: 10, windowSeconds: 60 * MINUTE },
-  passkeyPerIp: { name: 'passkey:ip', max: 60, windowSeconds: 15 * MINUTE },
-  passkeyPerAccount: { name: 'passkey:account', max: 20, windowSeconds: 15 * MINUTE },
-  mailPerAccount: { name: 'mail:account', max: 3, windowSeconds: 15 * MINUTE },
+  /** Username-step look-ups that did not end in that account signing in: the enumeration budget. */
+  lookupPerIp: { name: 'lookup:ip', max: 60, windowSeconds: HOUR },
+  signupPerIp: { name: 'signup:ip', max: 10, windowSeconds: HOUR },
+  passkeyFailuresPerIp: { name: 'passkey-failure:ip', max: 30, windowSeconds: 15 * MINUTE },
+  passkeyFailuresPerAccountAndIp: { name: 'passkey-failure:account-ip', max: 10, windowSeconds: 15 * MINUTE },
+  mailPerAccountAndIp: { name: 'mail:account-ip', max: 3, windowSeconds: 15 * MINUTE },
+  mailPerAccount: { name: 'mail:account', max: 10, windowSeconds: HOUR },
   mailPerIp: { name: 'mail:ip', max: 10, windowSeconds: 15 * MINUTE },
   codePerIp: { name: 'code:ip', max: 30, windowSeconds: 15 * MINUTE },
   linkPerIp: { name: 'link:ip', max: 30, windowSeconds: 15 * MINUTE },
@@ -23,14 +36,18 @@ function wait(seconds: number): string {
 export function createThrottle(limiter: RateLimiter) {
   return {
     /** Counts one attempt; throws a 429 that says when to try again once the limit is reached. */
-    async check(limit: RateLimit, subject: string): Promise<void> {
+    async charge(limit: RateLimit, subject: string): Promise<Charge> {
       const result = await limiter.hit(limit, subject);
-      if (result.allowed) return;
+      if (result.allowed) return result.charge;
       throw new AppError('too_many_requests', {
         status: 429,
         description: `That was asked too often. Please wait ${wait(result.retryAfter)} and try again.`,
         headers: { 'Retry-After': String(result.retryAfter) },
       });
+    },
+    /** Hands back attempts that succeeded: they must not use up anyone's budget. */
+    async refund(charges: readonly Charge[] | undefined): Promise<void> {
+      if (charges && charges.length > 0) await limiter.refund(charges);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { KeyValueStore } from './key-value.ts';
+import type { Charge } from './rate-limits.ts';
 
 /**
  * What our pages know about one sign-in (interaction) between requests. Kept server-side so a
@@ -7,6 +8,10 @@ import type { KeyValueStore } from './key-value.ts';
 export interface InteractionState {
   /** The account chosen at the username step (or remembered), awaiting its passkey. */
   userId?: string;
+  /** The look-up that chose `userId`: handed back when that account signs in. */
+  lookupCharge?: Charge;
+  /** The emails sent for `userId` from here: handed back when the emailed sign-in completes. */
+  mailCharges?: Charge[];
   /**
    * An account that has proven itself (new signup, emailed link) and may now create a passkey
    * or skip it and finish signing in.
@@ -37,6 +42,11 @@ export function createInteractionStateStore(store: KeyValueStore) {
     },
     async clear(uid: string): Promise<void> {
       await store.delete(key(uid));
+    },
+    /** Reads and clears the state in one step, as a sign-in completes. */
+    async take(uid: string): Promise<InteractionState> {
+      const raw = await store.take(key(uid));
+      return raw === undefined ? {} : (JSON.parse(raw) as InteractionState);
     },
     /**
      * A proven account whose sign-in (interaction) expired meanwhile: the next interaction in the

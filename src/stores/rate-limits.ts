@@ -7,23 +7,31 @@ export interface RateLimit {
   windowSeconds: number;
 }
 
-export interface RateLimitResult {
-  allowed: boolean;
-  /** Seconds until the window ends (when not allowed). */
-  retryAfter: number;
+/** One counted attempt; handing it back (a refund) uncounts it while its window lasts. */
+export interface Charge {
+  key: string;
 }
 
+export type RateLimitResult =
+  | { allowed: true; charge: Charge }
+  | { allowed: false; retryAfter: number };
+
 /**
- * Fixed-window counters in the shared store, so limits hold across instances. Each call counts
- * one attempt against `subject` (an IP, an account id).
+ * Counters in the shared store, so limits hold across instances. A subject's window starts with
+ * its first attempt (not at a clock boundary, where a burst could straddle two windows and get
+ * twice the limit). A refund that arrives after its window ended takes one from the next window:
+ * at worst one attempt too lenient, never one too strict.
  */
 export function createRateLimiter(store: KeyValueStore) {
   return {
     async hit(limit: RateLimit, subject: string): Promise<RateLimitResult> {
       const key = `rate:${limit.name}:${subject}`;
       const count = await store.increment(key, limit.windowSeconds);
-      if (count <= limit.max) return { allowed: true, retryAfter: 0 };
+      if (count <= limit.max) return { allowed: true, charge: { key } };
       return { allowed: false, retryAfter: (await store.ttl(key)) ?? limit.windowSeconds };
+    },
+    async refund(charges: readonly Charge[]): Promise<void> {
+      await Promise.all(charges.map((charge) => store.decrement(charge.key)));
     },
   };
 }

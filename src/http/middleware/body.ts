@@ -43,9 +43,9 @@ export function jsonBody(): Middleware {
   };
 }
 
-/** Plain HTML forms: urlencoded only, 16 KB at most. */
-export function formBody(): Middleware {
-  const parse = parsing(bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' }));
+/** Plain HTML forms: urlencoded only, 16 KB at most unless `limit` says otherwise. */
+export function formBody(options: { limit?: string } = {}): Middleware {
+  const parse = parsing(bodyParser({ enableTypes: ['form'], formLimit: options.limit ?? '16kb', encoding: 'utf-8' }));
   return async (ctx, next) => {
     if (!ctx.request.is('application/x-www-form-urlencoded')) {
       throw new AppError('unsupported_media_type', { status: 415, description: 'Send this form as application/x-www-form-urlencoded.' });
@@ -54,12 +54,18 @@ export function formBody(): Middleware {
   };
 }
 
-/** Validates a parsed body before any work is done with it. */
-export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+/**
+ * Validates a parsed body before any work is done with it. A wrong field is named in the
+ * answer: by its label when given ("Passkey name"), else by its path.
+ */
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown, labels: Record<string, string> = {}): z.infer<T> {
   const result = schema.safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0];
-    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+    const path = issue?.path.join('.') ?? '';
+    const label = labels[path];
+    if (label) throw new AppError('invalid_request', { status: 400, description: `${label} ${issue?.message ?? 'is not valid'}.` });
+    const where = path ? `${path}: ` : '';
     throw new AppError('invalid_request', { status: 400, description: `The request was not understood (${where}${issue?.message ?? 'invalid'}).` });
   }
   return result.data;

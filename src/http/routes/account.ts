@@ -11,6 +11,7 @@ import type { PasskeysService } from '../../services/passkeys.ts';
 import { ACCOUNT_CLIENT_ID } from '../../oidc/account-client.ts';
 import { formBody, jsonBody, parseBody } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
+import { textField } from '../text-input.ts';
 import type { Render } from '../views.ts';
 import { asRegistrationResponse, registrationResponseSchema } from '../webauthn-schemas.ts';
 
@@ -23,7 +24,7 @@ export interface AccountRoutesDeps {
 }
 
 const STATE_COOKIE = 'idp_account_state';
-const renameForm = z.object({ name: z.string().trim().min(1, 'Give the passkey a name.').max(64, 'Use at most 64 characters.') });
+const renameForm = z.object({ name: textField(256, 'is longer than 64 characters').pipe(z.string().trim().min(1, 'is empty; give the passkey a name').max(64, 'is longer than 64 characters')) });
 const passkeyId = z.uuid();
 const NOTICES: Record<string, string> = {
   added: 'Passkey added.',
@@ -128,7 +129,7 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
   router.post('/passkeys/:id/rename', formBody(), async (ctx) => {
     const { user } = await requireSignedIn(ctx);
     const id = parseBody(passkeyId, ctx.params['id']);
-    const { name } = parseBody(renameForm, ctx.request.body);
+    const { name } = parseBody(renameForm, ctx.request.body, { name: 'Passkey name' });
     if (!(await passkeys.rename(user.id, id, name))) throw new AppError('not_found', { status: 404, description: 'That passkey does not exist (any more).' });
     ctx.status = 303;
     ctx.redirect('/account?done=renamed');

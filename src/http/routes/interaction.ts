@@ -12,6 +12,7 @@ import { finishForForm, loadInteraction, type Interaction } from '../interaction
 import { formBody, parseBody } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
 import { rememberedUser } from '../remembered-user.ts';
+import { textField } from '../text-input.ts';
 import type { Render } from '../views.ts';
 import { describeScopes } from '../scopes.ts';
 import { PROOF_COOKIE } from './magic-link.ts';
@@ -26,6 +27,7 @@ export interface InteractionRoutesDeps {
 }
 
 const loginForm = z.object({ login: z.string().max(320).default('') });
+const loginText = textField(320);
 const signupForm = z.object({ username: z.string().max(320).default(''), email: z.string().max(320).default('') });
 const consentForm = z.object({ decision: z.enum(['allow', 'deny']) });
 
@@ -108,8 +110,13 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
 
   router.post('/login', formBody(), async (ctx) => {
     const details = await loadInteraction(provider, ctx);
-    await throttle.check(LIMITS.lookupPerIp, ctx.ip);
     const { login } = parseBody(loginForm, ctx.request.body);
+    const checked = loginText.safeParse(login);
+    if (!checked.success) {
+      await showLogin(ctx, details, { login: '', error: `Username or email ${checked.error.issues[0]?.message}.` }, 422);
+      return;
+    }
+    const lookupCharge = await throttle.charge(LIMITS.lookupPerIp, ctx.ip);
     const user = await accounts.findByLogin(login);
     if (!user) {
       await showLogin(ctx, details, {
@@ -118,7 +125,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       }, 422);
       return;
     }
-    await states.set(details.uid, { userId: user.id });
+    await states.set(details.uid, { userId: user.id, lookupCharge });
     ctx.status = 303;
     ctx.redirect(`/interaction/${details.uid}`);
   });
@@ -140,7 +147,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
   router.post('/signup', formBody(), async (ctx) => {
     if (config.signup !== 'open') return;
     const details = await loadInteraction(provider, ctx);
-    await throttle.check(LIMITS.signupPerIp, ctx.ip);
+    await throttle.charge(LIMITS.signupPerIp, ctx.ip);
     const values = parseBody(signupForm, ctx.request.body);
     const result = await accounts.signup(values);
     if (!result.ok) {

@@ -4,12 +4,12 @@ import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import type { AppConfig } from '../../config/env.ts';
 import type { AccountsService } from '../../services/accounts.ts';
-import type { MagicLinksService } from '../../services/magic-links.ts';
+import { CODE_LENGTH, type ConfirmCodeResult, type MagicLinksService } from '../../services/magic-links.ts';
 import type { PasskeysService } from '../../services/passkeys.ts';
-import { LIMITS, type Throttle } from '../../services/throttle.ts';
+import { LIMITS, type Charge, type Throttle } from '../../services/throttle.ts';
 import { PROOF_TTL_SECONDS, type InteractionStateStore } from '../../stores/interaction-state.ts';
 import { randomToken } from '../../lib/random.ts';
-import { chosenAccount, loadInteraction } from '../interaction.ts';
+import { accountChosenIn, chosenAccount, loadInteraction } from '../interaction.ts';
 import { formBody, parseBody } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
 import { rememberedUser } from '../remembered-user.ts';
@@ -35,6 +35,19 @@ export function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');
   return at <= 0 ? '***' : `${email.charAt(0)}***${email.slice(at)}`;
 }
+
+/** What the "Check your email" page says when a typed code does not sign in. */
+const CODE_ERRORS: Record<Exclude<ConfirmCodeResult, { ok: true }>['reason'], (result: ConfirmCodeResult) => string> = {
+  wrong_code: (result) => {
+    const left = 'attemptsLeft' in result ? result.attemptsLeft : 0;
+    return `That code is not right. ${left} ${left === 1 ? 'try' : 'tries'} left.`;
+  },
+  malformed: () => `That is not a sign-in code: it is ${CODE_LENGTH} letters and digits, like ABCD-2345. Check the email and type it again; this did not count as a try.`,
+  too_many_attempts: () => 'Too many wrong codes: this code no longer works. Ask for a new email.',
+  other_browser: () => 'Type the code in the browser where you asked for the email.',
+  expired_or_used: () => 'This code has expired or was already used. Ask for a new email.',
+  invalid: () => 'This code has expired or was already used. Ask for a new email.',
+};
 
 const binding = (ctx: Context) => ctx.cookies.get(BINDING_COOKIE, { signed: true }) ?? '';
 const forgetBinding = (ctx: Context) => ctx.cookies.set(BINDING_COOKIE, null, { signed: true, path: '/' });
@@ -72,8 +85,15 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
     }, status);
   }
 
-  /** After a successful email sign-in: offer a passkey unless this browser already used one for the account. */
-  async function proceed(ctx: Context, userId: string, interactionUid: string, firstVerification: boolean) {
+  /**
+   * After a successful email sign-in: hand back what it was charged (the look-up, the emails, this
+   * code or link try), then offer a passkey unless this browser already used one for the account.
+   */
+  async function proceed(ctx: Context, userId: string, interactionUid: string, firstVerification: boolean, charge: Charge) {
+    const earlier = await states.get(interactionUid);
+    const refunds = [charge];
+    if (earlier.userId === userId) refunds.push(...(earlier.lookupCharge ? [earlier.lookupCharge] : []), ...(earlier.mailCharges ?? []));
+    await throttle.refund(refunds);
     const interaction = await provider.Interaction.find(interactionUid);
     if (!interaction) {
       // The app's sign-in expired meanwhile: sign in to the account page instead, which says
@@ -96,12 +116,32 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
     ctx.redirect(`/interaction/${interactionUid}`);
   }
 
+  /**
+   * Emails are limited per IP, per (account, IP) and account-wide; the account-wide ceiling, the
+   * one strangers from many addresses could exhaust, does not apply in the owner's own browser.
+   */
+  async function chargeEmail(ctx: Context, userId: string): Promise<Charge[]> {
+    const charges = [
+      await throttle.charge(LIMITS.mailPerIp, ctx.ip),
+      await throttle.charge(LIMITS.mailPerAccountAndIp, `${userId}:${ctx.ip}`),
+    ];
+    if (rememberedUser.get(ctx) !== userId) charges.push(await throttle.charge(LIMITS.mailPerAccount, userId));
+    return charges;
+  }
+
   router.post('/interaction/:uid/email', async (ctx) => {
     const details = await loadInteraction(provider, ctx);
-    const user = await chosenAccount(deps, details.uid);
-    await throttle.check(LIMITS.mailPerAccount, user.id);
-    await throttle.check(LIMITS.mailPerIp, ctx.ip);
-    const { bindingValue } = await magicLinks.request({ user, interactionUid: details.uid, ip: ctx.ip, userAgent: ctx.get('user-agent') });
+    const state = await states.get(details.uid);
+    const user = await accountChosenIn(deps, state);
+    const charges = await chargeEmail(ctx, user.id);
+    let bindingValue: string;
+    try {
+      ({ bindingValue } = await magicLinks.request({ user, interactionUid: details.uid, ip: ctx.ip, userAgent: ctx.get('user-agent') }));
+    } catch (error) {
+      await throttle.refund(charges);
+      throw error;
+    }
+    await states.set(details.uid, { ...state, mailCharges: [...(state.mailCharges ?? []), ...charges] });
     ctx.cookies.set(BINDING_COOKIE, bindingValue, { signed: true, httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: config.magicLinkTtl * 1000, overwrite: true });
     ctx.status = 303;
     ctx.redirect(`/interaction/${details.uid}/email`);
@@ -115,26 +155,24 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
 
   router.post('/interaction/:uid/email/code', formBody(), async (ctx) => {
     const details = await loadInteraction(provider, ctx);
-    await throttle.check(LIMITS.codePerIp, ctx.ip);
     const { code } = parseBody(codeForm, ctx.request.body);
+    const charge = await throttle.charge(LIMITS.codePerIp, ctx.ip);
     const result = await magicLinks.confirmCode({ interactionUid: details.uid, code, bindingValue: binding(ctx) });
     if (result.ok) {
       forgetBinding(ctx);
-      await proceed(ctx, result.user.id, details.uid, result.firstVerification);
+      await proceed(ctx, result.user.id, details.uid, result.firstVerification, charge);
+      return;
+    }
+    const state = await states.get(details.uid);
+    if (state.provenUserId) {
+      // The same code, sent twice at once (a double click): the other request signed in; continue there.
+      ctx.status = 303;
+      ctx.redirect(`/interaction/${details.uid}`);
       return;
     }
     if (result.reason === 'too_many_attempts' || result.reason === 'expired_or_used') forgetBinding(ctx);
-    const { userId } = await states.get(details.uid);
-    const user = userId ? await accounts.findActive(userId) : null;
-    const error =
-      result.reason === 'wrong_code'
-        ? `That code is not right. ${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'try' : 'tries'} left.`
-        : result.reason === 'too_many_attempts'
-          ? 'Too many wrong codes: this code no longer works. Ask for a new email.'
-          : result.reason === 'other_browser'
-            ? 'Type the code in the browser where you asked for the email.'
-            : 'This code has expired or was already used. Ask for a new email.';
-    showEmailSent(ctx, details.uid, user?.email, { error, code }, 422);
+    const user = state.userId ? await accounts.findActive(state.userId) : null;
+    showEmailSent(ctx, details.uid, user?.email, { error: CODE_ERRORS[result.reason](result), code }, 422);
   });
 
   // Opening the link (a person, or a mail scanner): shows who it is for; consumes nothing.
@@ -153,8 +191,8 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
   });
 
   router.post('/email/:id/:secret', async (ctx) => {
-    await throttle.check(LIMITS.linkPerIp, ctx.ip);
     const { id, secret } = parseBody(linkParams, ctx.params);
+    const charge = await throttle.charge(LIMITS.linkPerIp, ctx.ip);
     const result = await magicLinks.confirmLink({ id, secret, bindingValue: binding(ctx) });
     if (!result.ok) {
       if (result.reason === 'other_browser') page(ctx, 'email-other-browser', { title: 'Open this link where you asked for it' }, 403);
@@ -162,7 +200,7 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
       return;
     }
     forgetBinding(ctx);
-    await proceed(ctx, result.user.id, result.interactionUid, result.firstVerification);
+    await proceed(ctx, result.user.id, result.interactionUid, result.firstVerification, charge);
   });
 
   return router;

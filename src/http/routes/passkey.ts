@@ -59,11 +59,14 @@ export function passkeyRoutes(deps: PasskeyRoutesDeps): Router {
   router.post('/verify', async (ctx) => {
     const details = await loadInteraction(provider, ctx);
     const { mode, credential } = parseBody(verifyRequest, ctx.request.body);
-    await throttle.check(LIMITS.passkeyPerIp, ctx.ip);
-    const user = await passkeys.finishAuthentication(owner(details.uid, mode), asAuthenticationResponse(credential), (userId) =>
-      throttle.check(LIMITS.passkeyPerAccount, userId),
-    );
-    await states.clear(details.uid);
+    // Charged as failures before any signature work, handed back when the passkey is valid.
+    const charges = [await throttle.charge(LIMITS.passkeyFailuresPerIp, ctx.ip)];
+    const user = await passkeys.finishAuthentication(owner(details.uid, mode), asAuthenticationResponse(credential), async (userId) => {
+      charges.push(await throttle.charge(LIMITS.passkeyFailuresPerAccountAndIp, `${userId}:${ctx.ip}`));
+    });
+    const state = await states.take(details.uid);
+    if (state.userId === user.id && state.lookupCharge) charges.push(state.lookupCharge);
+    await throttle.refund(charges);
     rememberedUser.set(ctx, user.id, deps.config.origin.startsWith('https:'));
     await finishForScript(provider, ctx, { login: { accountId: user.id } });
   });
