@@ -66,6 +66,7 @@ describe('loadClients: valid files', () => {
       application_type: 'web',
       first_party: false,
       pkce_required: true,
+      resource_server_for: [],
     });
   });
 
@@ -123,7 +124,7 @@ describe('loadClients: valid files', () => {
   });
 
   test('extra metadata keys', () => {
-    assert.deepEqual([...EXTRA_CLIENT_METADATA], ['first_party', 'pkce_required']);
+    assert.deepEqual([...EXTRA_CLIENT_METADATA], ['first_party', 'pkce_required', 'resource_server_for']);
   });
 });
 
@@ -228,6 +229,22 @@ describe('loadClients: invalid fields', () => {
     rejects({ 'x.yaml': `client_id: x\nclient_secret: ${SECRET}\nredirect_uris: [https://a/cb]\nfirst_party: "yes"\n` }, 'x.yaml', 'first_party', /true or false/));
   test('redirect_uris must be a list', () =>
     rejects({ 'x.json': { ...web, redirect_uris: 'https://a.example.com/cb' } }, 'x.json', 'redirect_uris', /must be a list/));
+});
+
+describe('loadClients: resource_server_for', () => {
+  const api = { client_id: 'api', client_secret: SECRET, grant_types: ['client_credentials'] };
+  test('a confidential client may name other clients whose tokens it checks', async () => {
+    const clients = await loadClients(await folder({ 'api.json': { ...api, resource_server_for: ['web'] }, 'web.json': web }), {});
+    assert.deepEqual(clients.find((c) => c.client_id === 'api')?.resource_server_for, ['web']);
+  });
+  test('an unknown client id is named', () =>
+    rejects({ 'api.json': { ...api, resource_server_for: ['wbe'] }, 'web.json': web }, 'api.json', 'resource_server_for[0]', /"wbe" is not the client_id of any client file/));
+  test('naming itself is refused', () =>
+    rejects({ 'api.json': { ...api, resource_server_for: ['api'] } }, 'api.json', 'resource_server_for[0]', /names the client itself/));
+  test('a public client cannot be a resource server', () =>
+    rejects({ 'spa.json': { ...spa, resource_server_for: ['web'] }, 'web.json': web }, 'spa.json', 'resource_server_for', /public client cannot authenticate/));
+  test('it must be a list of strings', () =>
+    rejects({ 'api.json': { ...api, resource_server_for: 'web' } }, 'api.json', 'resource_server_for', /must be a list/));
 });
 
 describe('loadClients: rules', () => {

@@ -101,6 +101,14 @@ export async function loadClientFiles(dir: string, env: Env): Promise<LoadedClie
     if (problems.length === before) loaded.push({ file, client: toRecord(client, responseTypes) });
   }
 
+  for (const { file, client } of loaded) {
+    client.resource_server_for.forEach((clientId, i) => {
+      const problem = clientId === client.client_id ? 'names the client itself; it may always introspect and revoke its own tokens'
+        : owners.has(clientId) ? undefined
+        : `${show(clientId)} is not the client_id of any client file; fix the name or remove it`;
+      if (problem) problems.push(`${file}: resource_server_for[${i}]: ${problem}`);
+    });
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return loaded;
 }

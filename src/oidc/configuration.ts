@@ -2,6 +2,7 @@ import type { ClientMetadata, Configuration, FindAccount, KoaContextWithOIDC } f
 import type { AdapterFactory } from 'oidc-provider';
 import { EXTRA_CLIENT_METADATA } from '../config/clients.ts';
 import type { PrivateJwk } from '../services/keys.ts';
+import { introspectionAllowed, revocationAllowed } from './token-access.ts';
 
 /** Renders one of our HTML pages for oidc-provider (errors, logout). Returns the full document. */
 export type PageRenderer = (page: 'error' | 'logout' | 'logged-out', data: Record<string, unknown>) => string;
@@ -31,6 +32,11 @@ const ERROR_PAGES: Record<string, { title: string; description: string; nextStep
     title: 'The app sent an invalid request',
     description: 'The sign-in request from the app is incomplete or malformed.',
     nextStep: 'Go back to the app and try again. If it keeps happening, tell the people who run it.',
+  },
+  temporarily_unavailable: {
+    title: 'Please try again',
+    description: 'This sign-in service is briefly unavailable.',
+    nextStep: 'Wait a few seconds, then reload this page. If it keeps happening, tell the people who run this service.',
   },
   session_not_found: {
     title: 'This sign-in has expired',
@@ -104,7 +110,10 @@ export function createProviderConfiguration(deps: ProviderConfigurationDeps): Co
     extraClientMetadata: {
       properties: [...EXTRA_CLIENT_METADATA],
       validator(_ctx, key, value) {
-        if (value !== undefined && typeof value !== 'boolean') {
+        if (value === undefined) return;
+        if (key === 'resource_server_for') {
+          if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw new Error(`${key} must be a list of client ids`);
+        } else if (typeof value !== 'boolean') {
           throw new Error(`${key} must be true or false`);
         }
       },
@@ -121,8 +130,8 @@ export function createProviderConfiguration(deps: ProviderConfigurationDeps): Co
     features: {
       devInteractions: { enabled: false },
       userinfo: { enabled: true },
-      revocation: { enabled: true },
-      introspection: { enabled: true },
+      revocation: { enabled: true, allowedPolicy: revocationAllowed },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
       clientCredentials: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,

@@ -5,7 +5,7 @@ import type { ClientMetadata } from 'oidc-provider';
 import { createApp } from '../../src/app.ts';
 import { loadConfig, type AppConfig } from '../../src/config/env.ts';
 import { createContainer, type Container } from '../../src/container.ts';
-import { createLogger } from '../../src/lib/logger.ts';
+import { createLogger, type Logger } from '../../src/lib/logger.ts';
 import { createTestDatabase, deletePrefix, REDIS_URL, uniqueName, type TestDatabase } from './backends.ts';
 
 export const TEST_COOKIE_KEYS = ['test-cookie-key-0123456789abcdefghijklmnop'];
@@ -31,6 +31,8 @@ export interface TestAppOptions {
   port?: number;
   /** Changes the parsed configuration beyond what the environment allows (e.g. a 2 s link lifetime). */
   adjustConfig?: (config: AppConfig) => void;
+  /** The app's logger (e.g. captureLogs().logger); by default one at TEST_LOG_LEVEL, silent. */
+  logger?: Logger;
 }
 
 export const TEST_CLIENTS: ClientMetadata[] = [
@@ -51,6 +53,16 @@ export const TEST_CLIENTS: ClientMetadata[] = [
     grant_types: ['authorization_code'],
     response_types: ['code'],
     scope: 'openid profile email',
+    first_party: false,
+  },
+  {
+    // A third-party single-page app with refresh tokens: they rotate on every use (public client).
+    client_id: 'test-public-offline',
+    token_endpoint_auth_method: 'none',
+    redirect_uris: ['http://localhost:8080/callback'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    scope: 'openid profile email offline_access',
     first_party: false,
   },
 ];
@@ -80,7 +92,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       config,
       clients: options.clients ?? TEST_CLIENTS,
       cookieKeys: TEST_COOKIE_KEYS,
-      logger: createLogger(config.logLevel),
+      logger: options.logger ?? createLogger(config.logLevel),
       databaseSchema: database.schema,
       storePrefix,
     });

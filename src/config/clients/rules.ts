@@ -36,6 +36,9 @@ export function checkRules(client: Parsed, responseTypes: ReadonlyArray<'code'>,
       report(['client_secret'], 'public clients (token_endpoint_auth_method none) must not have a secret; remove client_secret or use client_secret_basic');
     }
     if (!client.pkce_required) report(['pkce_required'], 'public clients must use PKCE; remove pkce_required or set it to true');
+    if (client.resource_server_for.length > 0) {
+      report(['resource_server_for'], 'a public client cannot authenticate, so it cannot introspect or revoke other clients\' tokens; remove resource_server_for or make the client confidential');
+    }
     if (grants.has('client_credentials')) {
       report(['grant_types'], 'public clients cannot use client_credentials; remove it, or give the client a client_secret and a secret-based token_endpoint_auth_method');
     }
@@ -92,5 +95,6 @@ export function toRecord(client: Parsed, responseTypes: Array<'code'>): ClientRe
     application_type: client.application_type,
     first_party: client.first_party,
     pkce_required: client.pkce_required,
+    resource_server_for: client.resource_server_for,
   };
 }

@@ -13,7 +13,7 @@ export const FILE_EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
 export const MIN_SECRET_LENGTH = 32;
 
 /** Our own client metadata keys; register them as oidc-provider `extraClientMetadata.properties`. */
-export const EXTRA_CLIENT_METADATA = ['first_party', 'pkce_required'] as const;
+export const EXTRA_CLIENT_METADATA = ['first_party', 'pkce_required', 'resource_server_for'] as const;
 
 /**
  * Client metadata ready for oidc-provider's `clients` configuration, defaults applied.
@@ -40,6 +40,8 @@ export type ClientRecord = {
   first_party: boolean;
   /** PKCE (S256) required on /auth; always true for public clients. */
   pkce_required: boolean;
+  /** Client ids whose tokens this (confidential) client may introspect and revoke, besides its own. */
+  resource_server_for: string[];
 };
 
 /** A client and the file it came from (as shown in messages, e.g. `clients/web.json`). */
@@ -114,6 +116,7 @@ export const schema = z.strictObject({
   application_type: oneOf(APPLICATION_TYPES).default('web'),
   first_party: z.boolean(typed('true or false', 'true')).default(false),
   pkce_required: z.boolean(typed('true or false', 'true')).default(true),
+  resource_server_for: list(z.string(typed('a client_id', '"my-app"')), '["my-app"]').default([]),
 });
 
 export type Parsed = z.output<typeof schema>;
