@@ -2,11 +2,17 @@ import { fileURLToPath } from 'node:url';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import serve from 'koa-static';
+import { trustsAnyProxy } from './config/trust-proxy.ts';
 import type { Container } from './container.ts';
+import { trustedProxyTest } from './http/client-ip.ts';
 import { errorHandler } from './http/middleware/errors.ts';
+import { plainHttpWarning } from './http/middleware/plain-http-warning.ts';
 import { requestContext } from './http/middleware/request-context.ts';
+import { retryAfterOn503 } from './http/middleware/retry-after.ts';
 import { securityHeaders } from './http/middleware/security-headers.ts';
+import { pinRequestsToIssuer } from './http/pin-to-issuer.ts';
 import { accountRoutes } from './http/routes/account.ts';
+import { formPostRedirectRoutes } from './http/routes/form-post-redirect.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { interactionRoutes } from './http/routes/interaction.ts';
 import { magicLinkRoutes } from './http/routes/magic-link.ts';
@@ -21,18 +27,29 @@ const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
  */
 export function createApp(container: Container): Koa {
   const { config, provider, render, accounts, passkeys, magicLinks, states, throttle } = container;
-  const app = new Koa({ proxy: config.trustProxy });
+  const app = new Koa();
+  // URLs, cookies' Secure flag and ctx.ip come from ISSUER and TRUST_PROXY, never from what a
+  // request claims about itself; the mounted provider must see exactly what we see.
+  const isTrustedProxy = trustedProxyTest(config.trustProxy);
+  pinRequestsToIssuer([app, provider], { issuer: config.issuer, isTrustedProxy });
   // Must equal oidc-provider's cookie keys: mounted, it reads its signed cookies through our ctx.
   app.keys = container.cookieKeys;
   app.silent = true;
 
   app.use(requestContext(container.logger));
+  app.use(plainHttpWarning({
+    issuer: config.issuer,
+    trustProxySet: trustsAnyProxy(config.trustProxy),
+    isTrustedProxy,
+    logger: container.logger,
+  }));
   app.use(errorHandler(render));
   app.use(securityHeaders({ https: config.origin.startsWith('https:') }));
   app.use(mount('/static', serve(PUBLIC_DIR, { maxage: config.production ? 3_600_000 : 0, gzip: false, brotli: false })));
 
   for (const router of [
     healthRoutes(container.health),
+    formPostRedirectRoutes(),
     themeRoutes(config.appAccent),
     interactionRoutes({ config, provider, render, accounts, states, throttle }),
     passkeyRoutes({ config, provider, accounts, passkeys, states, throttle }),
@@ -43,6 +60,7 @@ export function createApp(container: Container): Koa {
     app.use(router.allowedMethods());
   }
 
+  app.use(retryAfterOn503);
   app.use(mount(provider));
   return app;
 }

@@ -1,8 +1,10 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type { ClientMetadata } from 'oidc-provider';
 import type Provider from 'oidc-provider';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config/env.ts';
-import { connectDatabase, createDataSource, pingDatabase } from './db/data-source.ts';
+import { connectDatabase, createDataSource, EMBEDDED_DATABASE_FILE, pingDatabase } from './db/data-source.ts';
 import type { Logger } from './lib/logger.ts';
 import { withAccountClient } from './oidc/account-client.ts';
 import { createAdapterFactory } from './oidc/adapter.ts';
@@ -24,8 +26,9 @@ import { createRateLimiter } from './stores/rate-limits.ts';
 import { createHealthService, type HealthService } from './services/health.ts';
 import { createKeysService } from './services/keys.ts';
 import type { KeyValueStore } from './stores/key-value.ts';
-import { createMemoryStore } from './stores/memory.ts';
-import { createRedisStore } from './stores/redis.ts';
+import { createSqliteStore } from './stores/sqlite.ts';
+import { createRedisStore, isRedisPermanentError } from './stores/redis.ts';
+import { waitUntilReachable } from './lib/wait-until-reachable.ts';
 import { createViews, type Render } from './http/views.ts';
 
 export interface ContainerOptions {
@@ -37,7 +40,7 @@ export interface ContainerOptions {
   databaseSchema?: string;
   /** Redis key prefix (tests isolate runs with one each). */
   storePrefix?: string;
-  /** How long to keep retrying an unreachable database at start. */
+  /** How long to keep retrying an unreachable database or store at start. */
   databaseTimeoutMs?: number;
 }
 
@@ -60,8 +63,13 @@ export interface Container {
   close(): Promise<void>;
 }
 
-export function createStore(config: Pick<AppConfig, 'redisUrl'>, prefix?: string): KeyValueStore {
-  return config.redisUrl ? createRedisStore({ url: config.redisUrl, prefix }) : createMemoryStore();
+export { EMBEDDED_DATABASE_FILE };
+
+/** Redis when configured; otherwise the embedded store, in the same SQLite file as the embedded database. */
+export function createStore(config: Pick<AppConfig, 'redisUrl' | 'dataDir'>, prefix?: string): KeyValueStore {
+  if (config.redisUrl) return createRedisStore({ url: config.redisUrl, prefix });
+  mkdirSync(config.dataDir, { recursive: true });
+  return createSqliteStore({ file: path.join(config.dataDir, EMBEDDED_DATABASE_FILE) });
 }
 
 export async function createContainer(options: ContainerOptions): Promise<Container> {
@@ -76,6 +84,14 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
   const store = createStore(config, options.storePrefix);
 
   try {
+    await waitUntilReachable({
+      name: 'store',
+      attempt: () => store.ping(),
+      isPermanent: isRedisPermanentError,
+      timeoutMs: options.databaseTimeoutMs ?? 30_000,
+      logger,
+      hint: 'check REDIS_URL and that Redis is running',
+    });
     const users = createUsersRepository(dataSource);
     const accounts = createAccountsService({ users });
     const passkeys = createPasskeysService({
@@ -87,7 +103,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
     });
     const states = createInteractionStateStore(store);
     const render = createViews(config);
-    const mailer = createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, appName: config.appName, dataDir: config.dataDir, logger });
+    const mailer = createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, appName: config.appName, dataDir: config.dataDir, production: config.production, logger });
     const magicLinks = createMagicLinksService({ store: createMagicLinkStore(store), mailer, render, config, users, logger });
     const throttle = createThrottle(createRateLimiter(store));
     const keys = createKeysService(createSigningKeysRepository(dataSource));
@@ -104,7 +120,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       clients: withAccountClient(options.clients, config.issuer, config.appName),
       renderPage: (page, data) => render(page, data),
     });
-    const provider = createProvider(config.issuer, configuration, { trustProxy: config.trustProxy, logger });
+    const provider = createProvider(config.issuer, configuration, { logger });
 
     return {
       config,

@@ -18,6 +18,7 @@ function problems(env: Record<string, string>, files: Record<string, string> = {
 }
 
 const KEY = 'k'.repeat(32);
+const SMTP = 'smtps://mailer:pass@mail.example.com:465';
 
 describe('environment configuration', () => {
   test('defaults give a working local setup', () => {
@@ -33,7 +34,7 @@ describe('environment configuration', () => {
     assert.equal(config.signup, 'open');
     assert.equal(config.magicLinkTtl, 600);
     assert.equal(config.migrations, true);
-    assert.equal(config.trustProxy, false);
+    assert.deepEqual(config.trustProxy, { hops: 0 });
     assert.equal(config.production, false);
   });
 
@@ -63,7 +64,11 @@ describe('environment configuration', () => {
     ['SMTP_URL not smtp', { SMTP_URL: 'http://mail' }, /^SMTP_URL: is not a smtp:\/\/ or smtps:\/\/ URL/],
     ['MAIL_FROM not an address', { MAIL_FROM: 'nobody' }, /^MAIL_FROM: "nobody" is not an email address/],
     ['SECRET_KEYS too short', { SECRET_KEYS: 'short' }, /^SECRET_KEYS: has a key shorter than 32 characters/],
-    ['TRUST_PROXY not boolean', { TRUST_PROXY: 'maybe' }, /^TRUST_PROXY: "maybe" is not a boolean/],
+    ['TRUST_PROXY not a value it knows', { TRUST_PROXY: 'maybe' }, /^TRUST_PROXY: "maybe" is not true, false, a number of proxy hops or a proxy address; use e\.g\. true .* 10\.0\.0\.0\/8,fd00::\/8/],
+    ['TRUST_PROXY with a bad list entry', { TRUST_PROXY: '10.0.0.0/8,proxy.local' }, /^TRUST_PROXY: .* has "proxy\.local", which is not an IP address or CIDR range; use e\.g\./],
+    ['TRUST_PROXY with a bad CIDR', { TRUST_PROXY: '10.0.0.0/33' }, /^TRUST_PROXY: "10\.0\.0\.0\/33" is not .* a proxy address; use e\.g\./],
+    ['TRUST_PROXY with an empty list entry', { TRUST_PROXY: '10.0.0.1,,::1' }, /^TRUST_PROXY: .* has an empty entry in its list; use e\.g\./],
+    ['TRUST_PROXY a fraction of hops', { TRUST_PROXY: '1.5' }, /^TRUST_PROXY: "1\.5" is not a number of proxy hops \(0 or more\); use e\.g\./],
     ['LOG_LEVEL unknown', { LOG_LEVEL: 'loud' }, /^LOG_LEVEL: "loud" is not a log level/],
     ['SIGNUP unknown', { SIGNUP: 'invite' }, /^SIGNUP: "invite" is not open or closed/],
     ['APP_NAME too long', { APP_NAME: 'x'.repeat(61) }, /^APP_NAME: .* is longer than 60 characters/],
@@ -71,6 +76,7 @@ describe('environment configuration', () => {
     ['APP_ACCENT not a colour', { APP_ACCENT: 'red; }' }, /^APP_ACCENT: .* is not a hex colour/],
     ['MAGIC_LINK_TTL too short', { MAGIC_LINK_TTL: '5' }, /^MAGIC_LINK_TTL: "5" is shorter than 60 seconds/],
     ['MIGRATIONS not boolean', { MIGRATIONS: 'sometimes' }, /^MIGRATIONS: "sometimes" is not a boolean/],
+    ['UNSAFE_MAIL_OUTBOX not boolean', { UNSAFE_MAIL_OUTBOX: 'please' }, /^UNSAFE_MAIL_OUTBOX: "please" is not a boolean/],
   ];
   for (const [name, env, expected] of wrong) {
     test(`${name} gives one line naming it`, () => {
@@ -79,6 +85,18 @@ describe('environment configuration', () => {
       assert.match(lines[0]!, expected);
     });
   }
+
+  test('TRUST_PROXY: false, true (one hop), a number of hops, or proxy addresses and ranges', () => {
+    const trustProxy = (value: string) => loadConfig({ TRUST_PROXY: value }).trustProxy;
+    assert.deepEqual(trustProxy('false'), { hops: 0 });
+    assert.deepEqual(trustProxy('0'), { hops: 0 });
+    assert.deepEqual(trustProxy('true'), { hops: 1 });
+    assert.deepEqual(trustProxy('TRUE'), { hops: 1 });
+    assert.deepEqual(trustProxy('1'), { hops: 1 });
+    assert.deepEqual(trustProxy('2'), { hops: 2 });
+    assert.deepEqual(trustProxy('10.0.0.0/8, 192.168.1.10 ,fd00::/8,::1'), { proxies: ['10.0.0.0/8', '192.168.1.10', 'fd00::/8', '::1'] });
+    assert.deepEqual(trustProxy('loopback,uniquelocal'), { proxies: ['loopback', 'uniquelocal'] });
+  });
 
   test('several wrong variables give one line each', () => {
     assert.equal(problems({ PORT: 'x', LOG_LEVEL: 'x', SIGNUP: 'x' }).length, 3);
@@ -90,16 +108,41 @@ describe('environment configuration', () => {
   });
 
   test('production without SECRET_KEYS refuses to start', () => {
-    const lines = problems({ NODE_ENV: 'production', ISSUER: 'https://id.example.com' });
+    const lines = problems({ NODE_ENV: 'production', ISSUER: 'https://id.example.com', SMTP_URL: SMTP });
     assert.deepEqual(lines, [
       'SECRET_KEYS: required when NODE_ENV=production; set comma-separated random keys (openssl rand -base64 32)',
     ]);
   });
 
   test('production with SECRET_KEYS starts, keys newest first', () => {
-    const config = loadConfig({ NODE_ENV: 'production', ISSUER: 'https://id.example.com', SECRET_KEYS: `${KEY}, ${'j'.repeat(40)}` });
+    const config = loadConfig({ NODE_ENV: 'production', ISSUER: 'https://id.example.com', SECRET_KEYS: `${KEY}, ${'j'.repeat(40)}`, SMTP_URL: SMTP });
     assert.deepEqual(config.secretKeys, [KEY, 'j'.repeat(40)]);
     assert.equal(config.production, true);
+  });
+
+  const PRODUCTION = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', SECRET_KEYS: KEY };
+
+  test('production without SMTP_URL refuses to start: one line naming SMTP_URL, why, and the fix', () => {
+    assert.deepEqual(problems(PRODUCTION), [
+      'SMTP_URL: required when NODE_ENV=production: without a mail server, sign-in links and codes go to a local ' +
+        'outbox and whoever reads it can sign in as anyone; set SMTP_URL=smtps://user:pass@mail.example.com:465 ' +
+        '(or, to accept that risk, UNSAFE_MAIL_OUTBOX=true)',
+    ]);
+    assert.deepEqual(problems({ ...PRODUCTION, UNSAFE_MAIL_OUTBOX: 'false' }).length, 1);
+  });
+
+  test('production without SMTP_URL starts when the operator opts in with UNSAFE_MAIL_OUTBOX=true', () => {
+    const config = loadConfig({ ...PRODUCTION, UNSAFE_MAIL_OUTBOX: 'true' });
+    assert.equal(config.production, true);
+    assert.equal(config.smtpUrl, undefined);
+    assert.equal(config.unsafeMailOutbox, true);
+  });
+
+  test('SMTP_URL_FILE satisfies production; development needs neither', () => {
+    const config = loadConfig({ ...PRODUCTION, SMTP_URL_FILE: '/run/secrets/smtp' }, () => `${SMTP}\n`);
+    assert.equal(config.smtpUrl, SMTP);
+    assert.equal(config.unsafeMailOutbox, false);
+    assert.equal(loadConfig({}).unsafeMailOutbox, false);
   });
 
   test('*_FILE variants read secrets from files', () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.ts';
 
 /** Everything the app needs from its environment, parsed and checked once at start-up. */
 export interface AppConfig {
@@ -22,7 +23,8 @@ export interface AppConfig {
   dataDir: string;
   /** Cookie signing keys, newest first; undefined means "generate once into dataDir" (dev only). */
   secretKeys: string[] | undefined;
-  trustProxy: boolean;
+  /** Which reverse proxies' X-Forwarded-For we believe (see trust-proxy.ts); `{ hops: 0 }` by default. */
+  trustProxy: TrustProxy;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   signup: 'open' | 'closed';
   appName: string;
@@ -31,6 +33,11 @@ export interface AppConfig {
   /** Lifetime of an emailed sign-in link and code, in seconds. */
   magicLinkTtl: number;
   migrations: boolean;
+  /**
+   * Production without SMTP_URL, on the operator's explicit word: mail goes only to .eml files in
+   * `dataDir/outbox`, which then hold working sign-in links and codes.
+   */
+  unsafeMailOutbox: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -85,7 +92,17 @@ const schema = z.object({
       'has a key shorter than 32 characters; generate each with `openssl rand -base64 32`',
     )
     .optional(),
-  TRUST_PROXY: booleanText.default(false),
+  TRUST_PROXY: z
+    .string()
+    .transform((value, ctx): TrustProxy => {
+      const parsed = parseTrustProxy(value);
+      if ('problem' in parsed) {
+        ctx.addIssue({ code: 'custom', message: parsed.problem });
+        return z.NEVER;
+      }
+      return parsed;
+    })
+    .default({ hops: 0 }),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'is not a log level; use one of fatal, error, warn, info, debug, trace, silent',
@@ -113,6 +130,7 @@ const schema = z.object({
     .max(86400, 'is longer than a day (86400 seconds)')
     .default(600),
   MIGRATIONS: booleanText.default(true),
+  UNSAFE_MAIL_OUTBOX: booleanText.default(false),
 });
 
 /** Every variable the app reads (NODE_ENV aside), for docs and the packaging test. */
@@ -218,6 +236,13 @@ export function loadConfig(env: Env, readFile: (file: string) => string = (f) =>
       'SECRET_KEYS: required when NODE_ENV=production; set comma-separated random keys (openssl rand -base64 32)',
     );
   }
+  if (production && !vars.SMTP_URL && !vars.UNSAFE_MAIL_OUTBOX) {
+    problems.push(
+      'SMTP_URL: required when NODE_ENV=production: without a mail server, sign-in links and codes go to a local ' +
+        'outbox and whoever reads it can sign in as anyone; set SMTP_URL=smtps://user:pass@mail.example.com:465 ' +
+        '(or, to accept that risk, UNSAFE_MAIL_OUTBOX=true)',
+    );
+  }
   if (problems.length > 0 || !issuerParts) throw new ConfigError(problems);
 
   return {
@@ -240,5 +265,6 @@ export function loadConfig(env: Env, readFile: (file: string) => string = (f) =>
     appAccent: vars.APP_ACCENT,
     magicLinkTtl: vars.MAGIC_LINK_TTL,
     migrations: vars.MIGRATIONS,
+    unsafeMailOutbox: vars.UNSAFE_MAIL_OUTBOX,
   };
 }

@@ -1,9 +1,9 @@
 import Provider, { type Configuration } from 'oidc-provider';
 import type { Logger } from '../lib/logger.ts';
 
-export function createProvider(issuer: string, configuration: Configuration, options: { trustProxy: boolean; logger: Logger }): Provider {
+export function createProvider(issuer: string, configuration: Configuration, options: { logger: Logger }): Provider {
   const provider = new Provider(issuer, configuration);
-  provider.proxy = options.trustProxy;
+  // No `provider.proxy`: src/http/pin-to-issuer.ts pins its URLs to the issuer and resolves ctx.ip.
   // Errors oidc-provider answers itself never reach our error middleware; log the unexpected ones.
   provider.on('server_error', (_ctx, error) => options.logger.error({ err: error }, 'oidc-provider server error'));
   return provider;

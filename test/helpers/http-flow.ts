@@ -17,6 +17,10 @@
  *   new HttpBrowser(issuer, { ip? })  `ip` is sent as X-Forwarded-For: the app honours it only
  *                                     with TRUST_PROXY=true, which lets one process act as many
  *                                     clients under the per-IP rate limits.
+ *   new HttpBrowser(issuer, { dispatcher? })  an undici dispatcher for every request (dispatchers.ts:
+ *                                     injectHeaders); else the one routed for the URL's origin
+ *                                     (the nginx helper routes its https origin, trusting its CA).
+ *   new HttpBrowser(issuer, { onResponse? })  sees every response (status, Set-Cookie attributes).
  *   .get(pathOrUrl) / .postForm(path, fields, opts) / .postJson(path, body, opts) /
  *   .post(path, rawBody, contentType, opts)    fetch with redirect: 'manual', the jar's cookies,
  *                                     and (POSTs) `Origin: <issuer>`; opts.origin overrides it,
@@ -48,6 +52,8 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
+import type { Dispatcher } from 'undici';
+import { dispatcherFor, withDispatcher } from './dispatchers.ts';
 import { discoverAs, oidc } from './relying-party.ts';
 import { SoftwareAuthenticator, type AssertionOverrides, type AuthenticatorOptions, type RegisterOverrides } from './software-authenticator.ts';
 
@@ -76,11 +82,15 @@ export interface RequestOptions {
 export class HttpBrowser {
   readonly issuer: string;
   readonly ip: string | undefined;
+  readonly dispatcher: Dispatcher | undefined;
+  readonly onResponse: ((response: Response, url: URL) => void) | undefined;
   readonly cookies = new Map<string, string>();
 
-  constructor(issuer: string, options: { ip?: string } = {}) {
+  constructor(issuer: string, options: { ip?: string; dispatcher?: Dispatcher; onResponse?: (response: Response, url: URL) => void } = {}) {
     this.issuer = issuer;
     this.ip = options.ip;
+    this.dispatcher = options.dispatcher;
+    this.onResponse = options.onResponse;
   }
 
   url(pathOrUrl: string | URL): URL {
@@ -113,7 +123,11 @@ export class HttpBrowser {
     if (this.ip) headers['x-forwarded-for'] = this.ip;
     const origin = options.origin === undefined ? (method === 'GET' ? null : this.issuer) : options.origin;
     if (origin !== null) headers['origin'] = origin;
-    const response = await fetch(this.url(pathOrUrl), { method, body, redirect: 'manual', headers: { ...headers, ...options.headers } });
+    const url = this.url(pathOrUrl);
+    const dispatcher = this.dispatcher ?? dispatcherFor(url);
+    const init: RequestInit = { method, body, redirect: 'manual', headers: { ...headers, ...options.headers } };
+    const response = await fetch(url, dispatcher ? withDispatcher(init, dispatcher) : init);
+    this.onResponse?.(response, url);
     this.#store(response);
     return response;
   }
