@@ -4,12 +4,15 @@ import { loadClients } from './config/clients.ts';
 import { loadConfig } from './config/env.ts';
 import { resolveSecretKeys } from './config/secret-keys.ts';
 import { createApp } from './app.ts';
-import { createContainer } from './container.ts';
+import { createContainer, EMBEDDED_DATABASE_FILE } from './container.ts';
 import { ConfigError } from './errors.ts';
+import { installGracefulShutdown } from './http/graceful-shutdown.ts';
 import { createLogger } from './lib/logger.ts';
 
 /** In-flight requests get this long to finish after SIGTERM before connections are cut. */
 const DRAIN_TIMEOUT_MS = 10_000;
+/** Idle keep-alive connections stay open this long after SIGTERM, for requests already on their way. */
+const IDLE_GRACE_MS = 1_000;
 
 function fail(lines: string[]): never {
   for (const line of lines) process.stderr.write(`error: ${line}\n`);
@@ -33,9 +36,20 @@ async function main(): Promise<void> {
     { issuer: config.issuer, rpId: config.rpId, origin: config.origin, clients: clients.length },
     'configuration loaded (WebAuthn RP ID and origin derive from ISSUER)',
   );
-  if (!config.databaseUrl) logger.info({ file: `${config.dataDir}/idp.sqlite` }, 'using the embedded SQLite database');
-  if (!config.redisUrl) logger.warn('REDIS_URL is not set: using the in-process store, which suits one instance only');
-  if (!config.smtpUrl) logger.info({ outbox: `${config.dataDir}/outbox` }, 'SMTP_URL is not set: emails go to the dev outbox');
+  if (!config.databaseUrl) logger.info({ file: `${config.dataDir}/${EMBEDDED_DATABASE_FILE}` }, 'using the embedded SQLite database');
+  if (!config.redisUrl) {
+    logger.info({ file: `${config.dataDir}/${EMBEDDED_DATABASE_FILE}` }, 'REDIS_URL is not set: using the embedded store, which keeps sessions and sign-ins across restarts and suits one instance only');
+  }
+  const outbox = `${config.dataDir}/outbox`;
+  if (!config.smtpUrl && config.production) {
+    // Reached only with UNSAFE_MAIL_OUTBOX=true (env.ts refuses production without SMTP_URL otherwise).
+    logger.warn(
+      { outbox },
+      `UNSAFE_MAIL_OUTBOX=true: emails, with working sign-in links and codes, are written to ${outbox}; whoever can read that folder can sign in as anyone. Set SMTP_URL to send them instead.`,
+    );
+  } else if (!config.smtpUrl) {
+    logger.info({ outbox }, 'SMTP_URL is not set: emails go to the dev outbox');
+  }
   if (cookieKeys.generatedFile) logger.info({ file: cookieKeys.generatedFile }, 'cookie keys generated for development');
 
   let container;
@@ -46,6 +60,7 @@ async function main(): Promise<void> {
   }
   const app = createApp(container);
   const server = createServer(app.callback());
+  const shutdown = installGracefulShutdown(server, { idleGraceMs: IDLE_GRACE_MS, drainTimeoutMs: DRAIN_TIMEOUT_MS });
   server.listen(config.port, config.host);
   try {
     await once(server, 'listening');
@@ -60,11 +75,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: draining in-flight requests');
-    const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
-    force.unref();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    await closed;
+    const drained = await shutdown.drain();
+    if (drained.forced) logger.warn(drained, `drain timed out after ${DRAIN_TIMEOUT_MS} ms: busy connections were cut`);
+    else logger.info(drained, 'drained: every request was answered');
     await container.close();
     logger.info('stopped');
     process.exit(0);

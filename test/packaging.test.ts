@@ -211,6 +211,7 @@ function commentedExampleValue(name: string): string | undefined {
 }
 
 const VALID_SECRET_KEYS = 'k'.repeat(43);
+const VALID_SMTP_URL = 'smtps://mailer:pass@mail.example.com:465';
 
 // ---------------------------------------------------------------------------------------------
 
@@ -223,7 +224,11 @@ describe('docker-compose.yml', () => {
     assert.match(strings(service('redis').command).join(' '), /--appendonly yes/);
   });
 
-  it('publishes the app on 3000 and keeps postgres and redis private', () => {
+  it('publishes the app on 3000, to this host only, and keeps postgres and redis private', () => {
+    assert.ok(
+      (service('app').ports as unknown[]).every((entry) => String(entry).startsWith('127.0.0.1:')),
+      'the app port is bound to loopback, so only the proxy on the host can claim to be the proxy',
+    );
     assert.ok(
       portsOf(service('app')).some((p) => p.published === '3000' && p.target === '3000'),
       'app should publish 3000:3000',
@@ -270,7 +275,7 @@ describe('docker-compose.yml', () => {
 
   it('gives the app an environment that the config schema accepts', () => {
     const fromCompose = Object.fromEntries(
-      Object.entries(environmentOf(service('app'))).map(([k, v]) => [k, interpolate(v, { SECRET_KEYS: VALID_SECRET_KEYS })]),
+      Object.entries(environmentOf(service('app'))).map(([k, v]) => [k, interpolate(v, { SECRET_KEYS: VALID_SECRET_KEYS, SMTP_URL: VALID_SMTP_URL })]),
     );
     const config = loadConfig({ ...imageEnvironment(), ...fromCompose });
     assert.equal(config.production, true);
@@ -280,6 +285,15 @@ describe('docker-compose.yml', () => {
     assert.ok(config.databaseUrl && config.redisUrl);
     assert.equal(config.dataDir, '/data');
     assert.equal(config.clientsDir, '/app/clients');
+  });
+
+  it('refuses to start without SMTP_URL unless .env opts in with UNSAFE_MAIL_OUTBOX=true', () => {
+    const composed = (vars: Record<string, string>) => ({
+      ...imageEnvironment(),
+      ...Object.fromEntries(Object.entries(environmentOf(service('app'))).map(([k, v]) => [k, interpolate(v, { SECRET_KEYS: VALID_SECRET_KEYS, ...vars })])),
+    });
+    assert.throws(() => loadConfig(composed({})), /SMTP_URL: required when NODE_ENV=production/);
+    assert.equal(loadConfig(composed({ UNSAFE_MAIL_OUTBOX: 'true' })).unsafeMailOutbox, true);
   });
 
   it('starts the app only after postgres and redis are healthy', () => {
@@ -419,7 +433,7 @@ describe('.env.example', () => {
       const example = commentedExampleValue(name);
       if (example === undefined) continue;
       assert.doesNotThrow(
-        () => loadConfig({ NODE_ENV: 'production', SECRET_KEYS: VALID_SECRET_KEYS, [name]: example }),
+        () => loadConfig({ NODE_ENV: 'production', SECRET_KEYS: VALID_SECRET_KEYS, SMTP_URL: VALID_SMTP_URL, [name]: example }),
         `.env.example: the example ${name}=${example} is rejected`,
       );
     }

@@ -11,6 +11,11 @@ export interface MailerConfig {
   mailFrom: string;
   appName: string;
   dataDir: string;
+  /**
+   * Outbox only: production (reached only with UNSAFE_MAIL_OUTBOX=true) prints just the file of
+   * each message, never its devNote, since stdout ends up in logs that others can read.
+   */
+  production: boolean;
   logger: Logger;
 }
 
@@ -22,7 +27,10 @@ export interface MailMessage {
 }
 
 export interface SendOptions {
-  /** Dev outbox only: what the one stdout line says (e.g. the sign-in link). Never used with SMTP. */
+  /**
+   * Outbox in development only: what the one stdout line says (e.g. the sign-in link). Never
+   * printed in production, never used with SMTP.
+   */
   devNote?: string;
 }
 
@@ -48,8 +56,9 @@ function describeError(error: unknown): Record<string, unknown> {
 }
 
 /**
- * Mail over SMTP (nodemailer), or — with no SMTP_URL — the dev outbox: each message is written as
- * an .eml file under `<dataDir>/outbox/` and announced with one stdout line.
+ * Mail over SMTP (nodemailer), or — with no SMTP_URL — the outbox: each message is written as an
+ * .eml file (0600) under `<dataDir>/outbox/` and announced with one stdout line, which names only
+ * the file in production.
  */
 export function createMailer(config: MailerConfig): Mailer {
   const { smtpUrl, logger } = config;
@@ -64,10 +73,14 @@ export function createMailer(config: MailerConfig): Mailer {
   async function writeToOutbox(message: MailMessage, options: SendOptions): Promise<void> {
     const info = await transport.sendMail({ from, headers, ...message });
     const raw = (info as { message: Buffer }).message;
-    await mkdir(outbox, { recursive: true });
+    await mkdir(outbox, { recursive: true, mode: 0o700 });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const file = path.join(outbox, `${stamp}-${randomToken(6)}.eml`);
     await writeFile(file, raw, { mode: 0o600 });
+    if (config.production) {
+      process.stdout.write(`mail outbox: ${file}\n`);
+      return;
+    }
     const note = options.devNote ?? `"${message.subject}" to ${message.to}`;
     process.stdout.write(`dev outbox: ${note} (${file})\n`);
   }

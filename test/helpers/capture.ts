@@ -19,14 +19,14 @@ export function captureLogs(): CapturedLogs {
 }
 
 /**
- * Runs `work` while catching the dev outbox's stdout lines ("dev outbox: …"); everything else
- * written to stdout passes through (the test runner reports there).
+ * Runs `work` while catching the outbox's stdout lines ("dev outbox: …", or "mail outbox: …" in
+ * production); everything else written to stdout passes through (the test runner reports there).
  */
 export async function captureDevOutbox<T>(work: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
   const lines: string[] = [];
   const original = process.stdout.write;
   process.stdout.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
-    if (typeof chunk === 'string' && chunk.startsWith('dev outbox:')) {
+    if (typeof chunk === 'string' && /^(dev|mail) outbox:/.test(chunk)) {
       lines.push(chunk);
       return true;
     }

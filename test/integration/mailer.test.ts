@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -23,7 +23,7 @@ describe('mailer', () => {
   });
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  const base = () => ({ mailFrom: 'no-reply@id.example', appName: 'Test ID', dataDir });
+  const base = () => ({ mailFrom: 'no-reply@id.example', appName: 'Test ID', dataDir, production: false });
 
   test('smtp:// with credentials in the URL: delivered, From carries the app name', async () => {
     const smtp = await startSmtpServer({ auth: { user: 'mailer', pass: 's3cret/pass' } });
@@ -124,5 +124,27 @@ describe('mailer', () => {
     const second = await captureDevOutbox(() => mailer.send(message));
     assert.match(second.lines[0] ?? '', /^dev outbox: "Hello from the test" to ada@example\.com \(.*\.eml\)\n$/);
     mailer.close();
+  });
+
+  test('production outbox (UNSAFE_MAIL_OUTBOX): the .eml (0600) holds the mail; stdout names only the file', async () => {
+    const productionDir = mkdtempSync(path.join(tmpdir(), 'idp-mailer-production-'));
+    const mailer = createMailer({ ...base(), dataDir: productionDir, production: true, smtpUrl: undefined, logger: captureLogs().logger });
+    const secrets = { link: 'http://localhost/email/abc.SECRETLINK', code: 'K7Q2-M9XD' };
+    const withSecrets = { ...message, text: `Sign in: ${secrets.link} code ${secrets.code}` };
+    try {
+      const { lines } = await captureDevOutbox(() => mailer.send(withSecrets, { devNote: `sign-in link: ${secrets.link} (code ${secrets.code})` }));
+      const outbox = path.join(productionDir, 'outbox');
+      const name = readdirSync(outbox)[0] ?? '';
+      assert.ok(name.endsWith('.eml'));
+      const file = path.join(outbox, name);
+      assert.deepEqual(lines, [`mail outbox: ${file}\n`], 'one line, the file only: no link, code, recipient or subject');
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      const parsed = await PostalMime.parse(readFileSync(file));
+      assert.equal(parsed.to?.[0]?.address, message.to);
+      assert.ok(parsed.text?.includes(secrets.link) && parsed.text.includes(secrets.code), 'the mail itself is whole');
+    } finally {
+      mailer.close();
+      rmSync(productionDir, { recursive: true, force: true });
+    }
   });
 });

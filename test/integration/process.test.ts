@@ -1,53 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { once } from 'node:events';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '../helpers/ports.ts';
+import { removeTempDirs, startMain, tempDir, waitUntilReady } from '../helpers/process.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const temps: string[] = [];
-after(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-function tempDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'idp-process-'));
-  temps.push(dir);
-  return dir;
-}
-
-
-interface Started {
-  child: ChildProcessWithoutNullStreams;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Runs `node src/main.ts` as a user would, with only the given environment (no inherited DATABASE_URL etc.). */
-function startMain(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info', ...env },
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function waitFor(condition: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+after(removeTempDirs);
 
 describe('the server process', () => {
   test('a bad client file stops start-up with exit 1 and a line naming the file and field', async () => {
@@ -81,16 +40,11 @@ describe('the server process', () => {
     const port = await freePort();
     const dataDir = tempDir();
     const run = startMain({ PORT: String(port), DATA_DIR: dataDir });
-    try {
-      await waitFor(() => run.stdout().includes('"msg":"ready: '), 20_000);
-    } catch (error) {
-      run.child.kill('SIGKILL');
-      throw new Error(`did not start: ${run.stderr()} ${run.stdout()}`, { cause: error });
-    }
+    await waitUntilReady(run);
     const logs = run.stdout();
     assert.match(logs, new RegExp(`ready: http://localhost:${port}`));
     assert.match(logs, new RegExp(`${dataDir}/idp.sqlite`));
-    assert.match(logs, /in-process store, which suits one instance only/);
+    assert.match(logs, /embedded store, which keeps sessions and sign-ins across restarts and suits one instance only/);
     assert.match(logs, new RegExp(`${dataDir}/outbox`));
     const [cookieKey] = JSON.parse(readFileSync(path.join(dataDir, 'secret-keys.json'), 'utf8')) as string[];
     assert.ok(cookieKey && cookieKey.length >= 32);
