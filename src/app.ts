@@ -6,6 +6,7 @@ import { trustsAnyProxy } from './config/trust-proxy.ts';
 import type { Container } from './container.ts';
 import { trustedProxyTest } from './http/client-ip.ts';
 import { errorHandler } from './http/middleware/errors.ts';
+import { firstPartyOfflineAccess } from './http/middleware/first-party-offline-access.ts';
 import { plainHttpWarning } from './http/middleware/plain-http-warning.ts';
 import { requestContext } from './http/middleware/request-context.ts';
 import { retryAfterOn503 } from './http/middleware/retry-after.ts';
@@ -61,6 +62,7 @@ export function createApp(container: Container): Koa {
   }
 
   app.use(retryAfterOn503);
+  app.use(firstPartyOfflineAccess(provider));
   app.use(mount(provider));
   return app;
 }

@@ -119,6 +119,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       cookieKeys: options.cookieKeys,
       clients: withAccountClient(options.clients, config.issuer, config.appName),
       renderPage: (page, data) => render(page, data),
+      logger,
     });
     const provider = createProvider(config.issuer, configuration, { logger });
 

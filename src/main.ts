@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { once } from 'node:events';
-import { loadClients } from './config/clients.ts';
+import { loadClientFiles } from './config/clients.ts';
 import { loadConfig } from './config/env.ts';
 import { resolveSecretKeys } from './config/secret-keys.ts';
 import { createApp } from './app.ts';
@@ -21,17 +21,19 @@ function fail(lines: string[]): never {
 
 async function main(): Promise<void> {
   let config;
-  let clients;
+  let clientFiles;
   let cookieKeys;
   try {
     config = loadConfig(process.env);
-    clients = await loadClients(config.clientsDir, process.env);
+    clientFiles = await loadClientFiles(config.clientsDir, process.env);
     cookieKeys = resolveSecretKeys(config);
   } catch (error) {
     if (error instanceof ConfigError) fail(error.lines);
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  const clients = clientFiles.map((entry) => entry.client);
+  for (const warning of clientFiles.flatMap((entry) => entry.warnings)) logger.warn(`client file: ${warning}`);
   logger.info(
     { issuer: config.issuer, rpId: config.rpId, origin: config.origin, clients: clients.length },
     'configuration loaded (WebAuthn RP ID and origin derive from ISSUER)',

@@ -10,6 +10,7 @@ const dir = clientsDirFrom(process.env);
 try {
   const clients = await loadClientFiles(dir, process.env);
   for (const line of formatClientsSummary(clients)) console.log(line);
+  for (const warning of clients.flatMap((c) => c.warnings)) console.warn(`warning: ${warning}`);
   if (clients.length === 0) {
     console.log(`No client files in ${dir}; add one JSON or YAML file per app (see clients/example.json).`);
   } else {

@@ -65,9 +65,35 @@ describe('loadClients: valid files', () => {
       id_token_signed_response_alg: 'RS256',
       application_type: 'web',
       first_party: false,
-      pkce_required: true,
+      pkce_required: false,
       resource_server_for: [],
     });
+  });
+
+  test('PKCE: required for public clients, optional for confidential ones unless the file says so', async () => {
+    const clients = await loadClients(await folder({ 'web.json': web, 'spa.json': spa, 'strict.json': { ...web, client_id: 'strict', pkce_required: true } }), {});
+    const pkce = Object.fromEntries(clients.map((c) => [c.client_id, c.pkce_required]));
+    assert.deepEqual(pkce, { spa: true, strict: true, web: false });
+  });
+
+  test('a client listing refresh_token without a scope may ask for offline_access', async () => {
+    const [client] = await loadClients(await folder({ 'web.json': { ...web, grant_types: ['authorization_code', 'refresh_token'] } }), {});
+    assert.equal(client?.scope, 'openid profile email offline_access');
+  });
+
+  test('combinations that can never work load, with a warning naming the file, the field and the fix', async () => {
+    const dir = await folder({
+      'a.json': { ...web, client_id: 'a', grant_types: ['authorization_code', 'refresh_token'], scope: 'openid email' },
+      'b.json': { ...web, client_id: 'b', scope: 'openid offline_access' },
+      'c.json': { client_id: 'c', client_secret: SECRET, grant_types: ['client_credentials'], first_party: true, post_logout_redirect_uris: ['https://c.example.com/'] },
+      'd.json': { ...web, client_id: 'd' },
+    });
+    const loaded = await loadClientFiles(dir, {});
+    const warnings = Object.fromEntries(loaded.map((entry) => [entry.client.client_id, entry.warnings]));
+    assert.deepEqual(warnings['a'], [`${path.join(dir, 'a.json')}: scope: has no offline_access, so this app can never get the refresh token that grant_types allows; add offline_access, or remove refresh_token`]);
+    assert.match(warnings['b']?.[0] ?? '', /b\.json: grant_types: has no refresh_token, so the offline_access in scope is always ignored/);
+    assert.equal(warnings['c']?.length, 2);
+    assert.deepEqual(warnings['d'], []);
   });
 
   test('YAML (.yaml and .yml), sorted by file name, other files ignored', async () => {
@@ -216,13 +242,13 @@ describe('loadClients: invalid fields', () => {
   test('logo_uri must be https', () =>
     rejects({ 'x.json': { ...web, logo_uri: 'http://a.example.com/l.png' } }, 'x.json', 'logo_uri', /https:\/\//));
   test('unknown grant type', () =>
-    rejects({ 'x.json': { ...web, grant_types: ['authorization_code', 'implicit'] } }, 'x.json', 'grant_types[1]', /"implicit" is not allowed/));
+    rejects({ 'x.json': { ...web, grant_types: ['authorization_code', 'password'] } }, 'x.json', 'grant_types[1]', /"password" is not allowed/));
   test('response type other than code', () =>
-    rejects({ 'x.json': { ...web, response_types: ['id_token'] } }, 'x.json', 'response_types[0]', /use one of code/));
+    rejects({ 'x.json': { ...web, response_types: ['code id_token'] } }, 'x.json', 'response_types[0]', /"code id_token" is not allowed; use one of code, id_token$/));
   test('unsupported scope', () =>
     rejects({ 'x.json': { ...web, scope: 'openid admin' } }, 'x.json', 'scope', /"admin" is not a supported scope/));
   test('unknown auth method', () =>
-    rejects({ 'x.json': { ...web, token_endpoint_auth_method: 'private_key_jwt' } }, 'x.json', 'token_endpoint_auth_method', /not allowed/));
+    rejects({ 'x.json': { ...web, token_endpoint_auth_method: 'tls_client_auth' } }, 'x.json', 'token_endpoint_auth_method', /not allowed/));
   test('unknown id token alg', () =>
     rejects({ 'x.json': { ...web, id_token_signed_response_alg: 'HS256' } }, 'x.json', 'id_token_signed_response_alg', /RS256, ES256, EdDSA/));
   test('first_party must be a boolean', () =>

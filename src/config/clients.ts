@@ -2,7 +2,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { parseText, substitute } from './clients/parse.ts';
-import { checkRules, toRecord, type Report } from './clients/rules.ts';
+import { defaultGrantTypes, defaultResponseTypes } from './clients/id-token-response-rules.ts';
+import { checkRules, checkWarnings, toRecord, type Report } from './clients/rules.ts';
 import { closestKey, fieldPath, FILE_EXTENSIONS, KNOWN_KEYS, schema, show, type ClientRecord, type Env, type LoadedClient } from './clients/schema.ts';
 
 export { EXTRA_CLIENT_METADATA, type ClientRecord, type LoadedClient } from './clients/schema.ts';
@@ -95,10 +96,13 @@ export async function loadClientFiles(dir: string, env: Env): Promise<LoadedClie
       continue;
     }
     const client = result.data;
-    const responseTypes = client.response_types ?? (client.grant_types.includes('authorization_code') ? ['code'] : []);
+    if (input['grant_types'] === undefined) client.grant_types = defaultGrantTypes(client.response_types);
+    const responseTypes = client.response_types ?? defaultResponseTypes(client.grant_types);
     const before = problems.length;
     checkRules(client, responseTypes, unresolved, report);
-    if (problems.length === before) loaded.push({ file, client: toRecord(client, responseTypes) });
+    const warnings: string[] = [];
+    checkWarnings(client, (parts, message) => warnings.push(`${file}: ${fieldPath(parts)}: ${message}`));
+    if (problems.length === before) loaded.push({ file, client: toRecord(client, responseTypes), warnings });
   }
 
   for (const { file, client } of loaded) {

@@ -1,7 +1,11 @@
 import type { ClientMetadata, Configuration, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
 import type { AdapterFactory } from 'oidc-provider';
 import { EXTRA_CLIENT_METADATA } from '../config/clients.ts';
+import type { Logger } from '../lib/logger.ts';
 import type { PrivateJwk } from '../services/keys.ts';
+import { CLIENT_FILE_CAPABILITIES, CLIENT_FILE_FEATURES } from './client-capabilities.ts';
+import { createInteractionPolicy, isFirstParty } from './interaction-policy.ts';
+import { createPkcePolicy } from './pkce-policy.ts';
 import { introspectionAllowed, revocationAllowed } from './token-access.ts';
 
 /** Renders one of our HTML pages for oidc-provider (errors, logout). Returns the full document. */
@@ -14,10 +18,11 @@ export interface ProviderConfigurationDeps {
   cookieKeys: string[];
   clients: ClientMetadata[];
   renderPage: PageRenderer;
+  logger: Logger;
 }
 
 /** What people are told when a request from an app cannot be served (instead of raw OAuth text). */
-const ERROR_PAGES: Record<string, { title: string; description: string; nextStep?: string }> = {
+const ERROR_PAGES: Record<string, { title: string; description?: string; nextStep?: string }> = {
   invalid_client: {
     title: 'Unknown app',
     description: 'The app that sent you here is not registered with this sign-in service.',
@@ -28,10 +33,10 @@ const ERROR_PAGES: Record<string, { title: string; description: string; nextStep
     description: 'The app asked to send you back to an address it has not registered.',
     nextStep: 'Tell the people who run the app; its redirect URI must match its registration exactly.',
   },
+  // What exactly was wrong (a missing parameter, no PKCE) is the one clue the app's operators need.
   invalid_request: {
     title: 'The app sent an invalid request',
-    description: 'The sign-in request from the app is incomplete or malformed.',
-    nextStep: 'Go back to the app and try again. If it keeps happening, tell the people who run it.',
+    nextStep: 'Go back to the app and try again. If it keeps happening, tell the people who run it what this page says.',
   },
   temporarily_unavailable: {
     title: 'Please try again',
@@ -54,10 +59,6 @@ const MINUTE = 60;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-
-function isFirstParty(ctx: KoaContextWithOIDC): boolean {
-  return ctx.oidc.client?.metadata()['first_party'] === true;
-}
 
 /**
  * First-party apps skip the consent page: the grant is created (or widened to what the app asks
@@ -92,6 +93,9 @@ export function createProviderConfiguration(deps: ProviderConfigurationDeps): Co
       long: { httpOnly: true, sameSite: 'lax', signed: true },
       short: { httpOnly: true, sameSite: 'lax', signed: true },
     },
+    // The ID token carries the claims of the granted scopes, as Keycloak, Authelia and Pocket ID do:
+    // Auth.js, passport-openidconnect and express-openid-connect read the user from it alone.
+    conformIdTokenClaims: false,
     claims: {
       openid: ['sub'],
       profile: ['name', 'preferred_username'],
@@ -104,9 +108,8 @@ export function createProviderConfiguration(deps: ProviderConfigurationDeps): Co
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'RS256',
     },
-    enabledJWA: {
-      idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
-    },
+    // Response types, auth methods, algorithms, discovery extras: what client files can register.
+    ...CLIENT_FILE_CAPABILITIES,
     extraClientMetadata: {
       properties: [...EXTRA_CLIENT_METADATA],
       validator(_ctx, key, value) {
@@ -119,16 +122,17 @@ export function createProviderConfiguration(deps: ProviderConfigurationDeps): Co
       },
     },
     pkce: {
-      // S256 is the only method oidc-provider 9 accepts. Required for every public client, and
-      // for confidential clients unless their file opts out with pkce_required: false.
-      required: (_ctx, client) => client.clientAuthMethod === 'none' || client.metadata()['pkce_required'] !== false,
+      // S256 is the only method oidc-provider 9 accepts; pkce-policy.ts says who may omit it.
+      required: createPkcePolicy(deps.logger),
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: createInteractionPolicy(),
     },
     loadExistingGrant,
     features: {
       devInteractions: { enabled: false },
+      ...CLIENT_FILE_FEATURES,
       userinfo: { enabled: true },
       revocation: { enabled: true, allowedPolicy: revocationAllowed },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },
@@ -144,6 +148,11 @@ export function createProviderConfiguration(deps: ProviderConfigurationDeps): Co
           ctx.body = deps.renderPage('logged-out', { clientName: ctx.oidc.client?.clientName });
         },
       },
+    },
+    // Browser apps call /token and /me from their own pages: CORS is allowed for the origins of a
+    // public client's redirect URIs, and for nothing else.
+    clientBasedCORS(_ctx, origin, client) {
+      return client.clientAuthMethod === 'none' && (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin);
     },
     renderError(ctx, out) {
       ctx.type = 'html';

@@ -21,17 +21,17 @@ describe(`OpenID Connect surface with openid-client as the relying party (${BACK
       assert.ok(metadata[endpoint], `${endpoint} is published`);
     }
     assert.deepEqual([...(metadata.scopes_supported ?? [])].sort(), ['email', 'offline_access', 'openid', 'profile']);
-    assert.deepEqual([...(metadata.id_token_signing_alg_values_supported ?? [])].sort(), ['ES256', 'EdDSA', 'RS256']);
+    assert.deepEqual([...(metadata.id_token_signing_alg_values_supported ?? [])].sort(), ['ES256', 'EdDSA', 'PS256', 'RS256']);
     for (const claim of ['sub', 'preferred_username', 'email', 'email_verified', 'name']) {
       assert.ok(metadata.claims_supported?.includes(claim), `claim ${claim}`);
     }
   });
 
-  test('the JWKS publishes RS256, ES256 and EdDSA public keys only', async () => {
+  test('the JWKS publishes RS256, ES256, EdDSA and PS256 public keys only', async () => {
     const response = await fetch(`${app.url}/jwks`);
     assert.equal(response.status, 200);
     const { keys } = (await response.json()) as { keys: Array<Record<string, string>> };
-    assert.deepEqual(keys.map((k) => k['alg']).sort(), ['ES256', 'EdDSA', 'RS256']);
+    assert.deepEqual(keys.map((k) => k['alg']).sort(), ['ES256', 'EdDSA', 'PS256', 'RS256']);
     for (const key of keys) {
       assert.ok(key['kid']);
       for (const privatePart of ['d', 'p', 'q', 'dp', 'dq', 'qi']) assert.equal(key[privatePart], undefined, `no ${privatePart} in ${key['alg']}`);
@@ -84,15 +84,14 @@ describe(`OpenID Connect surface with openid-client as the relying party (${BACK
     assert.match(page.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
   });
 
-  test('a public client without PKCE is refused', async () => {
+  test('a public client without PKCE is refused here, not sent back to the app, naming the app', async () => {
     const url = new URL(`${app.url}/auth`);
-    url.search = new URLSearchParams({ client_id: 'test-public', response_type: 'code', scope: 'openid', redirect_uri: 'http://localhost:8080/callback' }).toString();
+    url.search = new URLSearchParams({ client_id: 'test-public', response_type: 'code', scope: 'openid', redirect_uri: 'http://localhost:8080/callback', nonce: 'n' }).toString();
     const response = await fetch(url, { redirect: 'manual' });
-    assert.equal(response.status, 303);
-    const location = new URL(response.headers.get('location') ?? '');
-    assert.equal(location.origin + location.pathname, 'http://localhost:8080/callback');
-    assert.equal(location.searchParams.get('error'), 'invalid_request');
-    assert.match(location.searchParams.get('error_description') ?? '', /requires PKCE/);
+    assert.equal(response.status, 400);
+    const html = await response.text();
+    assert.match(html, /<code>invalid_request<\/code>/);
+    assert.match(html, /&quot;test-public&quot; is a public client .* must use PKCE/);
   });
 
   test('an interaction page without its cookie is a clear error page, not a 500', async () => {

@@ -1,4 +1,8 @@
-import { fieldPath, LOOPBACK_HOSTS, MIN_SECRET_LENGTH, show, type ClientRecord, type Parsed } from './schema.ts';
+import { checkClientAuthRules } from './client-auth-rules.ts';
+import { checkIdTokenResponseRules, responseModesFor } from './id-token-response-rules.ts';
+import { effectiveScope, fieldPath, LOOPBACK_HOSTS, MIN_SECRET_LENGTH, show, type ClientRecord, type Parsed } from './schema.ts';
+import { checkServerUris, wildcardProblem } from './server-uris.ts';
+import type { ResponseType } from './supported.ts';
 
 /** Called with the field path and the problem; the loader turns it into `<file>: <field>: <problem>`. */
 export type Report = (parts: readonly PropertyKey[], message: string) => void;
@@ -8,6 +12,8 @@ function uriProblem(uri: string, applicationType: Parsed['application_type']): s
   const url = URL.parse(uri);
   if (!url) return `${show(uri)} is not an absolute URL; use e.g. https://app.example.com/callback`;
   if (uri.includes('#')) return `${show(uri)} has a fragment (#...); remove it`;
+  const wildcard = wildcardProblem(uri);
+  if (wildcard) return wildcard;
   const loopback = LOOPBACK_HOSTS.has(url.hostname);
   const scheme = url.protocol.slice(0, -1);
   if (scheme === 'http') {
@@ -27,7 +33,7 @@ function uriProblem(uri: string, applicationType: Parsed['application_type']): s
 }
 
 /** Rules between fields, checked once every field is valid on its own. */
-export function checkRules(client: Parsed, responseTypes: ReadonlyArray<'code'>, unresolved: Set<string>, report: Report): void {
+export function checkRules(client: Parsed, responseTypes: readonly ResponseType[], unresolved: Set<string>, report: Report): void {
   const isPublic = client.token_endpoint_auth_method === 'none';
   const grants = new Set(client.grant_types);
   const secret = client.client_secret;
@@ -35,13 +41,15 @@ export function checkRules(client: Parsed, responseTypes: ReadonlyArray<'code'>,
     if (secret !== undefined) {
       report(['client_secret'], 'public clients (token_endpoint_auth_method none) must not have a secret; remove client_secret or use client_secret_basic');
     }
-    if (!client.pkce_required) report(['pkce_required'], 'public clients must use PKCE; remove pkce_required or set it to true');
+    if (client.pkce_required === false) report(['pkce_required'], 'public clients must use PKCE; remove pkce_required or set it to true');
     if (client.resource_server_for.length > 0) {
       report(['resource_server_for'], 'a public client cannot authenticate, so it cannot introspect or revoke other clients\' tokens; remove resource_server_for or make the client confidential');
     }
     if (grants.has('client_credentials')) {
       report(['grant_types'], 'public clients cannot use client_credentials; remove it, or give the client a client_secret and a secret-based token_endpoint_auth_method');
     }
+  } else if (client.token_endpoint_auth_method === 'private_key_jwt') {
+    // A key, not a secret: client-auth-rules.ts.
   } else if (secret === undefined) {
     report(['client_secret'], `is missing; confidential clients (token_endpoint_auth_method ${client.token_endpoint_auth_method}) need a secret of at least ${MIN_SECRET_LENGTH} characters, e.g. "\${MYAPP_CLIENT_SECRET}", or set "token_endpoint_auth_method": "none" for a public client`);
   } else if (!unresolved.has('client_secret') && secret.length < MIN_SECRET_LENGTH) {
@@ -58,7 +66,8 @@ export function checkRules(client: Parsed, responseTypes: ReadonlyArray<'code'>,
   if (grants.has('refresh_token') && !code) {
     report(['grant_types'], 'refresh_token needs authorization_code; add authorization_code or remove refresh_token');
   }
-  if (code && !client.scope.split(/\s+/).includes('openid')) {
+  const scopes = effectiveScope(client).split(' ');
+  if (code && !scopes.includes('openid')) {
     report(['scope'], 'has no "openid" but the client signs people in; add openid');
   }
   if (code && (client.redirect_uris ?? []).length === 0) {
@@ -71,9 +80,31 @@ export function checkRules(client: Parsed, responseTypes: ReadonlyArray<'code'>,
       if (problem) report([field, i], problem);
     });
   }
+  checkClientAuthRules(client, report);
+  checkIdTokenResponseRules(client, responseTypes, unresolved, report);
+  checkServerUris(client, unresolved, report);
 }
 
-export function toRecord(client: Parsed, responseTypes: Array<'code'>): ClientRecord {
+/**
+ * Combinations that are valid one by one but can never work: the file loads (apps in production
+ * must not stop over them), and clients:check and start-up say what to change.
+ */
+export function checkWarnings(client: Parsed, warn: Report): void {
+  const grants = new Set(client.grant_types);
+  const scopes = effectiveScope(client).split(' ');
+  if (grants.has('refresh_token') && !scopes.includes('offline_access')) {
+    warn(['scope'], 'has no offline_access, so this app can never get the refresh token that grant_types allows; add offline_access, or remove refresh_token');
+  }
+  if (scopes.includes('offline_access') && !grants.has('refresh_token')) {
+    warn(['grant_types'], 'has no refresh_token, so the offline_access in scope is always ignored; add refresh_token, or remove offline_access');
+  }
+  if (!grants.has('authorization_code') && !grants.has('implicit')) {
+    if ((client.post_logout_redirect_uris ?? []).length > 0) warn(['post_logout_redirect_uris'], 'is never used: without authorization_code nobody signs in to this app; remove it');
+    if (client.first_party) warn(['first_party'], 'changes nothing: without authorization_code nobody signs in to this app, so there is no consent to skip; remove it');
+  }
+}
+
+export function toRecord(client: Parsed, responseTypes: ResponseType[]): ClientRecord {
   const optional = {
     client_secret: client.client_secret,
     client_name: client.client_name,
@@ -81,6 +112,15 @@ export function toRecord(client: Parsed, responseTypes: Array<'code'>): ClientRe
     client_uri: client.client_uri,
     policy_uri: client.policy_uri,
     tos_uri: client.tos_uri,
+    response_modes: responseModesFor(responseTypes),
+    userinfo_signed_response_alg: client.userinfo_signed_response_alg,
+    default_max_age: client.default_max_age,
+    require_auth_time: client.require_auth_time,
+    contacts: client.contacts,
+    jwks: client.jwks,
+    jwks_uri: client.jwks_uri,
+    backchannel_logout_uri: client.backchannel_logout_uri,
+    backchannel_logout_session_required: client.backchannel_logout_session_required,
   };
   return {
     client_id: client.client_id,
@@ -89,12 +129,12 @@ export function toRecord(client: Parsed, responseTypes: Array<'code'>): ClientRe
     post_logout_redirect_uris: client.post_logout_redirect_uris ?? [],
     grant_types: client.grant_types,
     response_types: responseTypes,
-    scope: [...new Set(client.scope.split(/\s+/).filter(Boolean))].join(' '),
+    scope: effectiveScope(client),
     token_endpoint_auth_method: client.token_endpoint_auth_method,
     id_token_signed_response_alg: client.id_token_signed_response_alg,
     application_type: client.application_type,
     first_party: client.first_party,
-    pkce_required: client.pkce_required,
+    pkce_required: client.pkce_required ?? client.token_endpoint_auth_method === 'none',
     resource_server_for: client.resource_server_for,
   };
 }

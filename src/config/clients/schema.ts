@@ -1,12 +1,11 @@
 import { z } from 'zod';
+import { publicJwksProblems, type PublicJwks } from './jwks.ts';
+import { AUTH_METHODS, GRANT_TYPES, RESPONSE_TYPES, SIGNING_ALGS, type ResponseType, type SigningAlg } from './supported.ts';
 
 /** The shape of a client file: allowed keys, their types and defaults, and how fields are named in messages. */
 export type Env = Record<string, string | undefined>;
 
-const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 const SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
-const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
-const ID_TOKEN_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
 const APPLICATION_TYPES = ['web', 'native'] as const;
 export const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 export const FILE_EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
@@ -30,24 +29,39 @@ export type ClientRecord = {
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
   grant_types: Array<(typeof GRANT_TYPES)[number]>;
-  response_types: Array<'code'>;
+  response_types: ResponseType[];
+  /** Derived, not a file key: an `id_token` client gets its ID token by form_post only (or query, for code). */
+  response_modes?: string[];
   /** Space-separated, deduplicated. */
   scope: string;
   token_endpoint_auth_method: (typeof AUTH_METHODS)[number];
-  id_token_signed_response_alg: (typeof ID_TOKEN_ALGS)[number];
+  id_token_signed_response_alg: SigningAlg;
   application_type: (typeof APPLICATION_TYPES)[number];
   /** Consent is granted without asking. */
   first_party: boolean;
-  /** PKCE (S256) required on /auth; always true for public clients. */
+  /**
+   * PKCE (S256) required on /auth: always for public clients; a confidential client may send a
+   * nonce instead unless its file sets this.
+   */
   pkce_required: boolean;
   /** Client ids whose tokens this (confidential) client may introspect and revoke, besides its own. */
   resource_server_for: string[];
+  userinfo_signed_response_alg?: SigningAlg;
+  default_max_age?: number;
+  require_auth_time?: boolean;
+  contacts?: string[];
+  jwks?: PublicJwks;
+  jwks_uri?: string;
+  backchannel_logout_uri?: string;
+  backchannel_logout_session_required?: boolean;
 };
 
 /** A client and the file it came from (as shown in messages, e.g. `clients/web.json`). */
 export interface LoadedClient {
   file: string;
   client: ClientRecord;
+  /** Settings that load but can never work together, as `<file>: <field>: <what and the fix>`. */
+  warnings: string[];
 }
 
 export function show(value: unknown): string {
@@ -100,7 +114,7 @@ export const schema = z.strictObject({
   grant_types: list(oneOf(GRANT_TYPES), '["authorization_code", "refresh_token"]')
     .refine((items) => items.length > 0, 'is empty; list at least one, e.g. ["authorization_code"]')
     .default(['authorization_code']),
-  response_types: list(oneOf(['code']), '["code"]').optional(),
+  response_types: list(oneOf(RESPONSE_TYPES), '["code"]').optional(),
   scope: z
     .string(typed('a space-separated string', '"openid profile email"'))
     .superRefine((value, ctx) => {
@@ -110,16 +124,33 @@ export const schema = z.strictObject({
         ctx.addIssue({ code: 'custom', message: `"${scope}" is not a supported scope; use a space-separated subset of ${SCOPES.join(' ')}` });
       }
     })
-    .default('openid profile email'),
+    .optional(),
   token_endpoint_auth_method: oneOf(AUTH_METHODS).default('client_secret_basic'),
-  id_token_signed_response_alg: oneOf(ID_TOKEN_ALGS).default('RS256'),
+  id_token_signed_response_alg: oneOf(SIGNING_ALGS).default('RS256'),
   application_type: oneOf(APPLICATION_TYPES).default('web'),
   first_party: z.boolean(typed('true or false', 'true')).default(false),
-  pkce_required: z.boolean(typed('true or false', 'true')).default(true),
+  pkce_required: z.boolean(typed('true or false', 'true')).optional(),
   resource_server_for: list(z.string(typed('a client_id', '"my-app"')), '["my-app"]').default([]),
+  // Standard registration metadata, passed to oidc-provider as written (checked in rules.ts and beside it).
+  userinfo_signed_response_alg: oneOf(SIGNING_ALGS).optional(),
+  default_max_age: z.number(typed('a number of seconds', '86400')).int('must be a whole number of seconds, e.g. 86400').min(0, 'must not be negative; use e.g. 86400 (one day)').optional(),
+  require_auth_time: z.boolean(typed('true or false', 'true')).optional(),
+  contacts: list(z.email(typed('an email address', '"admin@example.com"')), '["admin@example.com"]').optional(),
+  jwks: z.custom<PublicJwks>().superRefine((value, ctx) => {
+    for (const { path, message } of publicJwksProblems(value)) ctx.addIssue({ code: 'custom', path, message });
+  }).optional(),
+  jwks_uri: z.string(typed('a string', '"https://app.example.com/jwks.json"')).optional(),
+  backchannel_logout_uri: z.string(typed('a string', '"https://app.example.com/backchannel-logout"')).optional(),
+  backchannel_logout_session_required: z.boolean(typed('true or false', 'true')).optional(),
 });
 
 export type Parsed = z.output<typeof schema>;
+
+/** The scope a client may ask for: as its file says, or by default the usual three, plus offline_access when it lists refresh_token. */
+export function effectiveScope(client: Pick<Parsed, 'scope' | 'grant_types'>): string {
+  const scopes = client.scope?.split(/\s+/).filter(Boolean) ?? ['openid', 'profile', 'email', ...(client.grant_types.includes('refresh_token') ? ['offline_access'] : [])];
+  return [...new Set(scopes)].join(' ');
+}
 export const KNOWN_KEYS = Object.keys(schema.shape);
 
 export function fieldPath(parts: readonly PropertyKey[]): string {
