@@ -7,10 +7,12 @@ export interface SigningKeysRepository {
   /** Active keys and keys retired after `retiredSince`, oldest first: an order every instance agrees on. */
   listPublishable(retiredSince: Date): Promise<SigningKey[]>;
   /**
-   * Inserts the keys `create` makes, but only when no active key exists. Runs under a lock so
-   * instances starting together on an empty database end up with one set of keys.
+   * For the algorithms in `wanted` that have no active key, inserts the keys `create` makes for
+   * them; returns those algorithms (none: nothing was missing). Runs under a lock, so instances
+   * starting together, on an empty database or on one whose keys predate an algorithm, end up
+   * with one key per algorithm.
    */
-  insertIfNoneActive(create: () => Promise<SigningKey[]>): Promise<boolean>;
+  insertMissing(wanted: readonly SigningKey['alg'][], create: (missing: SigningKey['alg'][]) => Promise<SigningKey[]>): Promise<SigningKey['alg'][]>;
 }
 
 // Arbitrary constant naming "signing key generation" among PostgreSQL advisory locks.
@@ -24,16 +26,17 @@ export function createSigningKeysRepository(dataSource: DataSource): SigningKeys
         .find({ order: { createdAt: 'ASC', kid: 'ASC' } });
       return rows.filter((row) => row.retiredAt === null || row.retiredAt >= retiredSince);
     },
-    async insertIfNoneActive(create) {
+    async insertMissing(wanted, create) {
       const attempt = () =>
         dataSource.transaction(async (manager) => {
           if (dataSource.options.type === 'postgres') {
             await manager.query('SELECT pg_advisory_xact_lock($1)', [KEY_GENERATION_LOCK]);
           }
           const keys = manager.getRepository<SigningKey>('SigningKey');
-          if ((await keys.countBy({ retiredAt: IsNull() })) > 0) return false;
-          await keys.insert(await create());
-          return true;
+          const active = new Set((await keys.findBy({ retiredAt: IsNull() })).map((key) => key.alg));
+          const missing = wanted.filter((alg) => !active.has(alg));
+          if (missing.length > 0) await keys.insert(await create(missing));
+          return missing;
         });
       // SQLite has no advisory locks: a writer that lost the race gets SQLITE_BUSY and simply
       // tries again, and then finds the winner's keys.

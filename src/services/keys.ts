@@ -1,6 +1,7 @@
 import { generateKeyPair, createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { JsonWebKey } from 'node:crypto';
+import { SIGNING_ALGS } from '../config/clients/supported.ts';
 import type { SigningKey } from '../db/entities/signing-key.ts';
 import type { SigningKeysRepository } from '../repositories/signing-keys.ts';
 
@@ -12,8 +13,9 @@ const RETIRED_KEY_GRACE_MS = 30 * 24 * 60 * 60 * 1000;
 export type PrivateJwk = JsonWebKey & { kid: string; alg: string; use: 'sig' };
 
 async function generate(alg: SigningKey['alg']): Promise<SigningKey> {
+  // PS256 is RSA too, but its own key: each JWK names the one algorithm it signs with.
   const { privateKey } =
-    alg === 'RS256'
+    alg === 'RS256' || alg === 'PS256'
       ? await generateKeyPairAsync('rsa', { modulusLength: 2048 })
       : alg === 'ES256'
         ? await generateKeyPairAsync('ec', { namedCurve: 'P-256' })
@@ -27,8 +29,9 @@ async function generate(alg: SigningKey['alg']): Promise<SigningKey> {
 
 export interface KeysService {
   /**
-   * Makes sure signing keys exist (RS256 first: oidc-provider signs with the first key of an
-   * algorithm, and RS256 is the default) and returns the private JWKS every instance shares.
+   * Makes sure an active key exists for every algorithm a client file may pick (SIGNING_ALGS),
+   * generating the missing ones (all on first start; on an older database, those added since),
+   * and returns the private JWKS every instance shares.
    */
   loadSigningKeys(): Promise<{ keys: PrivateJwk[] }>;
 }
@@ -36,9 +39,7 @@ export interface KeysService {
 export function createKeysService(repository: SigningKeysRepository): KeysService {
   return {
     async loadSigningKeys() {
-      await repository.insertIfNoneActive(async () =>
-        Promise.all((['RS256', 'ES256', 'EdDSA'] as const).map(generate)),
-      );
+      await repository.insertMissing(SIGNING_ALGS, (missing) => Promise.all(missing.map(generate)));
       const rows = await repository.listPublishable(new Date(Date.now() - RETIRED_KEY_GRACE_MS));
       // Newest active key of each algorithm first, so it is the one that signs.
       const ordered = [...rows].sort((a, b) => {

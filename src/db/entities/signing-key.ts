@@ -3,7 +3,7 @@ import type { DialectTypes } from '../dialect.ts';
 
 export interface SigningKey {
   kid: string;
-  alg: 'RS256' | 'ES256' | 'EdDSA';
+  alg: 'RS256' | 'ES256' | 'EdDSA' | 'PS256';
   /** The private JWK as JSON text. */
   privateJwk: string;
   createdAt: Date;

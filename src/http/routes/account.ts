@@ -9,6 +9,7 @@ import { randomToken } from '../../lib/random.ts';
 import type { AccountsService } from '../../services/accounts.ts';
 import type { PasskeysService } from '../../services/passkeys.ts';
 import { ACCOUNT_CLIENT_ID } from '../../oidc/account-client.ts';
+import { notifyBackchannelLogout } from '../../oidc/backchannel-logout.ts';
 import { formBody, jsonBody, parseBody } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
 import { textField } from '../text-input.ts';
@@ -149,7 +150,11 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
 
   router.post('/signout', async (ctx) => {
     const current = await currentSession(ctx);
-    if (current) await current.session.destroy();
+    if (current) {
+      // As /session/end would: apps with a backchannel_logout_uri learn that the session is over.
+      await notifyBackchannelLogout(provider, current.session, ctx);
+      await current.session.destroy();
+    }
     for (const name of ['_session', '_session.sig']) ctx.cookies.set(name, null, { path: '/' });
     ctx.type = 'html';
     ctx.body = render('logged-out', { title: 'Signed out' });
