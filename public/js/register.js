@@ -20,4 +20,6 @@
       button.focus();
     }
   });
+  // The page serves the button disabled: only now does a click do something.
+  button.disabled = false;
 })();

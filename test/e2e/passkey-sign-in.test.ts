@@ -89,6 +89,34 @@ describe(`passkey sign-in in Chromium (${BACKEND})`, () => {
     await context.close();
   });
 
+  test('"Sign in with a passkey" cannot be pressed before its script is ready, and works once it is', async () => {
+    assert.ok(savedCredential && firstSub);
+    const context = await suite.browser.newContext();
+    const page = await context.newPage();
+    const authenticator = await addVirtualAuthenticator(page);
+    // Hold the page script back, as a slow network would.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/static/js/passkey.js', async (route) => {
+      await held;
+      await route.continue();
+    });
+    const signIn = await beginSignIn(suite.app.url, page);
+    await page.getByRole('textbox', { name: 'Username or email' }).fill('ada.lovelace');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const button = page.getByRole('button', { name: 'Sign in with a passkey' });
+    await button.waitFor();
+    assert.equal(await button.isDisabled(), true, 'disabled while its script has not run');
+    // The passkey arrives only now, so the username page's autofill could not have used it.
+    await authenticator.addCredential(savedCredential);
+    release();
+    await button.click(); // waits until enabled
+    const { sub } = await signIn.finish();
+    assert.equal(sub, firstSub);
+    savedCredential = await latest(authenticator);
+    await context.close();
+  });
+
   test('passkey autofill signs in with no username typed', async () => {
     assert.ok(savedCredential && firstSub);
     const context = await suite.browser.newContext();
