@@ -65,7 +65,6 @@ describe('loadClients: valid files', () => {
       id_token_signed_response_alg: 'RS256',
       application_type: 'web',
       first_party: false,
-      pkce_required: false,
       resource_server_for: [],
     });
   });
@@ -73,7 +72,7 @@ describe('loadClients: valid files', () => {
   test('PKCE: required for public clients, optional for confidential ones unless the file says so', async () => {
     const clients = await loadClients(await folder({ 'web.json': web, 'spa.json': spa, 'strict.json': { ...web, client_id: 'strict', pkce_required: true } }), {});
     const pkce = Object.fromEntries(clients.map((c) => [c.client_id, c.pkce_required]));
-    assert.deepEqual(pkce, { spa: true, strict: true, web: false });
+    assert.deepEqual(pkce, { spa: true, strict: true, web: undefined }, 'unset: PKCE or a nonce');
   });
 
   test('a client listing refresh_token without a scope may ask for offline_access', async () => {

@@ -53,7 +53,7 @@ export function checkRules(client: Parsed, responseTypes: readonly ResponseType[
   } else if (secret === undefined) {
     report(['client_secret'], `is missing; confidential clients (token_endpoint_auth_method ${client.token_endpoint_auth_method}) need a secret of at least ${MIN_SECRET_LENGTH} characters, e.g. "\${MYAPP_CLIENT_SECRET}", or set "token_endpoint_auth_method": "none" for a public client`);
   } else if (!unresolved.has('client_secret') && secret.length < MIN_SECRET_LENGTH) {
-    report(['client_secret'], `is shorter than ${MIN_SECRET_LENGTH} characters; generate one with \`openssl rand -base64 32\``);
+    report(['client_secret'], `is shorter than ${MIN_SECRET_LENGTH} characters; generate one with \`openssl rand -hex 32\` (hex: a "+" from base64 breaks apps that send the secret in a Basic header unencoded)`);
   }
 
   const code = grants.has('authorization_code');
@@ -134,7 +134,8 @@ export function toRecord(client: Parsed, responseTypes: ResponseType[]): ClientR
     id_token_signed_response_alg: client.id_token_signed_response_alg,
     application_type: client.application_type,
     first_party: client.first_party,
-    pkce_required: client.pkce_required ?? client.token_endpoint_auth_method === 'none',
+    // Unset stays unset: for a confidential client that means "PKCE or a nonce" (oidc/pkce-policy.ts).
+    ...(client.pkce_required !== undefined || client.token_endpoint_auth_method === 'none' ? { pkce_required: client.pkce_required ?? true } : {}),
     resource_server_for: client.resource_server_for,
   };
 }

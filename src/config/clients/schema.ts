@@ -40,10 +40,10 @@ export type ClientRecord = {
   /** Consent is granted without asking. */
   first_party: boolean;
   /**
-   * PKCE (S256) required on /auth: always for public clients; a confidential client may send a
-   * nonce instead unless its file sets this.
+   * true: PKCE (S256) required on /auth (always for public clients); false: the operator accepts a
+   * confidential app that sends neither PKCE nor a nonce; absent: PKCE or a nonce.
    */
-  pkce_required: boolean;
+  pkce_required?: boolean;
   /** Client ids whose tokens this (confidential) client may introspect and revoke, besides its own. */
   resource_server_for: string[];
   userinfo_signed_response_alg?: SigningAlg;
