@@ -69,7 +69,9 @@ export function installGracefulShutdown(server: Server, options: DrainOptions): 
       });
       const grace = setTimeout(() => {
         graceOver = true;
-        server.closeIdleConnections();
+        // After this loop turn's poll phase, not before it: if the process was stalled, a request
+        // already waiting in a socket's buffer is read first, and its connection is no longer idle.
+        setImmediate(() => server.closeIdleConnections());
       }, options.idleGraceMs);
       const deadline = setTimeout(() => {
         forced = unfinished.size > 0;
