@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ClientMetadata } from 'oidc-provider';
 import type Provider from 'oidc-provider';
@@ -68,7 +67,6 @@ export { EMBEDDED_DATABASE_FILE };
 /** Redis when configured; otherwise the embedded store, in the same SQLite file as the embedded database. */
 export function createStore(config: Pick<AppConfig, 'redisUrl' | 'dataDir'>, prefix?: string): KeyValueStore {
   if (config.redisUrl) return createRedisStore({ url: config.redisUrl, prefix });
-  mkdirSync(config.dataDir, { recursive: true });
   return createSqliteStore({ file: path.join(config.dataDir, EMBEDDED_DATABASE_FILE) });
 }
 

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations/index.ts';
@@ -7,6 +6,7 @@ import { passkeySchema } from './entities/passkey.ts';
 import { signingKeySchema } from './entities/signing-key.ts';
 import { userSchema } from './entities/user.ts';
 import type { Logger } from '../lib/logger.ts';
+import { ensurePrivateFile } from '../lib/private-file.ts';
 import { waitUntilReachable } from '../lib/wait-until-reachable.ts';
 import { isPermanentDatabaseError } from './errors.ts';
 
@@ -43,10 +43,11 @@ export function createDataSource(options: DatabaseOptions): DataSource {
       },
     });
   }
-  mkdirSync(options.dataDir, { recursive: true });
+  const file = path.join(options.dataDir, EMBEDDED_DATABASE_FILE);
+  ensurePrivateFile(file);
   return new DataSource({
     type: 'better-sqlite3',
-    database: path.join(options.dataDir, EMBEDDED_DATABASE_FILE),
+    database: file,
     entities,
     migrations,
     migrationsTransactionMode: 'each',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -38,6 +38,19 @@ describe('the embedded SQLite store', () => {
     assert.deepEqual(await store.members('s'), []);
     assert.equal(await store.take('k'), undefined);
     assert.equal(await store.increment('k', 10), 1, 'a counter over an expired entry starts again');
+    await store.close();
+  });
+
+  test('the file, which holds live sessions and tokens, is readable by its owner only', async () => {
+    const file = path.join(dir, 'new-folder', 'private.sqlite');
+    const store = createSqliteStore({ file });
+    await store.set('session', 'alive', 60);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(statSync(path.dirname(file)).mode & 0o777, 0o700, 'a folder it creates too');
+    for (const journal of [`${file}-wal`, `${file}-shm`]) {
+      assert.ok(existsSync(journal), `${journal} exists while the store is open (WAL)`);
+      assert.equal(statSync(journal).mode & 0o077, 0, `${journal} is private too`);
+    }
     await store.close();
   });
 
