@@ -1,3 +1,5 @@
+import { causeChain } from './lib/error-causes.ts';
+
 /**
  * One error type for everything the app raises on purpose. `expose` says whether the
  * description may be shown to the caller; anything else becomes a generic 500 message.
@@ -49,11 +51,7 @@ export class ConfigError extends Error {
 
 /** The outage behind an error, however deeply a library wrapped it (oidc-provider, TypeORM). */
 export function outageBehind(error: unknown): DependencyUnavailableError | undefined {
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
-    if (current instanceof DependencyUnavailableError) return current;
-    current = current.cause;
-  }
-  return undefined;
+  return causeChain(error).find((link): link is DependencyUnavailableError => link instanceof DependencyUnavailableError);
 }
 
 /** Seconds a client is asked to wait when a dependency is down: long enough for a restart or failover. */

@@ -1,3 +1,5 @@
+import { errorCodes, isSqliteUnavailableCode } from '../lib/error-causes.ts';
+
 /**
  * How database failures are told apart: an outage (the server is down, restarting, unreachable,
  * out of connections; the file is locked), which heals and deserves a 503, versus a permanent
@@ -10,23 +12,12 @@ const OUTAGE_SQLSTATE = /^(08|57P0[1-4]|53300|53400)/;
 const PERMANENT_SQLSTATE = /^(28000|28P01|3D000)$/;
 const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)$/;
 const CONNECTION_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|not queryable|Client was closed|Connection is not established|Driver not Connected|database connection is not open/i;
-const SQLITE_OUTAGE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|PROTOCOL)/;
 const NOT_CONNECTED = new Set(['CannotExecuteNotConnectedError', 'ConnectionIsNotSetError']);
-
-function codesOf(error: unknown): string[] {
-  const codes: string[] = [];
-  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 4; depth++) {
-    const { code, driverError, cause } = current as { code?: unknown; driverError?: unknown; cause?: unknown };
-    if (typeof code === 'string') codes.push(code);
-    current = driverError ?? cause;
-  }
-  return codes;
-}
 
 export function isDatabaseOutage(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (NOT_CONNECTED.has(error.name) || CONNECTION_MESSAGES.test(error.message)) return true;
-  return codesOf(error).some((code) => OUTAGE_SQLSTATE.test(code) || NETWORK_CODES.test(code) || SQLITE_OUTAGE.test(code));
+  return errorCodes(error).some((code) => OUTAGE_SQLSTATE.test(code) || NETWORK_CODES.test(code) || isSqliteUnavailableCode(code));
 }
 
 /**
@@ -34,11 +25,12 @@ export function isDatabaseOutage(error: unknown): boolean {
  * range). Routes check text before it gets here; this is the net under them.
  */
 export function isRefusedInput(error: unknown): boolean {
-  return codesOf(error).some((code) => /^22[0-9A-Z]{3}$/.test(code));
+  return errorCodes(error).some((code) => /^22[0-9A-Z]{3}$/.test(code));
 }
 
 export function isPermanentDatabaseError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  if (/password authentication failed|does not exist|does not support SSL|no pg_hba.conf entry/i.test(error.message)) return true;
-  return codesOf(error).some((code) => PERMANENT_SQLSTATE.test(code));
+  // Refused before any SQLSTATE exists: the client asked for TLS the server does not speak.
+  if (/does not support SSL/i.test(error.message)) return true;
+  return errorCodes(error).some((code) => PERMANENT_SQLSTATE.test(code));
 }

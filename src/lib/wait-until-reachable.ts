@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { causeChain } from './error-causes.ts';
 import type { Logger } from './logger.ts';
 
 export interface ReachableOptions {
@@ -23,9 +24,8 @@ export class UnreachableError extends Error {
 
 /** The innermost message: "connect ECONNREFUSED 127.0.0.1:6379", not "briefly unavailable". */
 function rootCause(error: unknown): string {
-  let current = error;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
+  const innermost = causeChain(error).at(-1);
+  return innermost instanceof Error ? innermost.message : String(innermost);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IsNull, type DataSource } from 'typeorm';
 import type { SigningKey } from '../db/entities/signing-key.ts';
+import { errorCodes } from '../lib/error-causes.ts';
 import { guardRepository } from './guard.ts';
 
 export interface SigningKeysRepository {
@@ -53,6 +54,5 @@ export function createSigningKeysRepository(dataSource: DataSource): SigningKeys
 }
 
 function isSqliteBusy(error: unknown): boolean {
-  const code = (error as { driverError?: { code?: unknown } }).driverError?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+  return errorCodes(error).some((code) => code.startsWith('SQLITE_BUSY'));
 }

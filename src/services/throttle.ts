@@ -46,8 +46,8 @@ export function createThrottle(limiter: RateLimiter) {
       });
     },
     /** Hands back attempts that succeeded: they must not use up anyone's budget. */
-    async refund(charges: readonly Charge[] | undefined): Promise<void> {
-      if (charges && charges.length > 0) await limiter.refund(charges);
+    async refund(charges: readonly Charge[]): Promise<void> {
+      if (charges.length > 0) await limiter.refund(charges);
     },
   };
 }

@@ -32,10 +32,10 @@ export const PROOF_TTL_SECONDS = 120;
 
 export function createInteractionStateStore(store: KeyValueStore) {
   const key = (uid: string) => `interaction-state:${uid}`;
+  const parse = (raw: string | undefined): InteractionState => (raw === undefined ? {} : (JSON.parse(raw) as InteractionState));
   return {
     async get(uid: string): Promise<InteractionState> {
-      const raw = await store.get(key(uid));
-      return raw === undefined ? {} : (JSON.parse(raw) as InteractionState);
+      return parse(await store.get(key(uid)));
     },
     async set(uid: string, state: InteractionState): Promise<void> {
       await store.set(key(uid), JSON.stringify(state), STATE_TTL_SECONDS);
@@ -45,8 +45,7 @@ export function createInteractionStateStore(store: KeyValueStore) {
     },
     /** Reads and clears the state in one step, as a sign-in completes. */
     async take(uid: string): Promise<InteractionState> {
-      const raw = await store.take(key(uid));
-      return raw === undefined ? {} : (JSON.parse(raw) as InteractionState);
+      return parse(await store.take(key(uid)));
     },
     /**
      * A proven account whose sign-in (interaction) expired meanwhile: the next interaction in the

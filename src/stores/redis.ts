@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, ReplyError } from 'ioredis';
 import { DependencyUnavailableError } from '../errors.ts';
+import { causeChain } from '../lib/error-causes.ts';
 import { assertTtl, type KeyValueStore } from './key-value.ts';
 
 export interface RedisStoreOptions {
@@ -45,10 +46,7 @@ export function isRedisOutage(error: unknown): boolean {
 
 /** Authentication problems do not heal by waiting: start-up stops at once. */
 export function isRedisPermanentError(error: unknown): boolean {
-  for (let current = error; current instanceof Error; current = current.cause) {
-    if (/WRONGPASS|NOAUTH|invalid password|AUTH.*no password is set|invalid username-password/i.test(current.message)) return true;
-  }
-  return false;
+  return causeChain(error).some((link) => link instanceof Error && /WRONGPASS|NOAUTH|invalid password|AUTH.*no password is set|invalid username-password/i.test(link.message));
 }
 
 /**

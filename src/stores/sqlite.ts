@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
 import { DependencyUnavailableError } from '../errors.ts';
+import { errorCodes, isSqliteUnavailableCode } from '../lib/error-causes.ts';
+import { ensurePrivateFile } from '../lib/private-file.ts';
 import { assertTtl, type KeyValueStore } from './key-value.ts';
 
 export interface SqliteStoreOptions {
@@ -22,11 +24,6 @@ CREATE INDEX IF NOT EXISTS kv_entries_expiry ON kv_entries (expires_at);
 CREATE TABLE IF NOT EXISTS kv_set_members (set_key TEXT NOT NULL, member TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (set_key, member)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS kv_set_members_expiry ON kv_set_members (expires_at);`;
 
-/** Errors that mean the file cannot be used right now (locked by another process, disk full, I/O). */
-function isSqliteOutage(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|PROTOCOL)/.test(code);
-}
 
 /**
  * The embedded store: one instance, persisted in the SQLite file so a restart or upgrade loses no
@@ -35,6 +32,7 @@ function isSqliteOutage(error: unknown): boolean {
  * rows are invisible at once and swept every minute.
  */
 export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions): KeyValueStore {
+  ensurePrivateFile(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   // WAL with synchronous=NORMAL survives a crash of the process; only a power cut may lose the last commits.
@@ -87,7 +85,7 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
     try {
       return Promise.resolve(operation());
     } catch (error) {
-      return Promise.reject(isSqliteOutage(error) ? new DependencyUnavailableError('store', error) : error);
+      return Promise.reject(errorCodes(error).some(isSqliteUnavailableCode) ? new DependencyUnavailableError('store', error) : error);
     }
   }
 

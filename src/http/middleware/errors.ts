@@ -39,14 +39,13 @@ export function errorHandler(render: Render): Middleware {
     } catch (thrown) {
       // An outage wrapped by a library (oidc-provider's interaction helpers) still answers 503.
       const caught = outageBehind(thrown) ?? thrown;
-      if (caught instanceof DependencyUnavailableError) {
-        ctx.state.log.warn({ dependency: caught.dependency, reason: (caught.cause as Error | undefined)?.message }, 'dependency unavailable');
-        ctx.set(caught.headers);
-        send(ctx, render, caught.status, caught.code, caught.description, titleFor(caught.status));
-        return;
-      }
       if (caught instanceof AppError && caught.expose) {
-        if (caught.status >= 500) ctx.state.log.error({ err: caught }, caught.code);
+        // An outage is expected and says which dependency; no stack trace for it.
+        if (caught instanceof DependencyUnavailableError) {
+          ctx.state.log.warn({ dependency: caught.dependency, reason: (caught.cause as Error | undefined)?.message }, 'dependency unavailable');
+        } else if (caught.status >= 500) {
+          ctx.state.log.error({ err: caught }, caught.code);
+        }
         ctx.set(caught.headers);
         send(ctx, render, caught.status, caught.code, caught.description, titleFor(caught.status));
         return;

@@ -16,7 +16,9 @@ export function firstPartyOfflineAccess(provider: Provider): Middleware {
       const scopes = (params.get('scope') ?? '').split(' ');
       const prompts = (params.get('prompt') ?? '').split(' ').filter(Boolean);
       const clientId = params.getAll('client_id');
-      if (scopes.includes('offline_access') && !prompts.includes('consent') && !prompts.includes('none') && clientId.length === 1) {
+      // A repeated parameter is oidc-provider's to refuse; rewriting would hide it.
+      const single = clientId.length === 1 && params.getAll('prompt').length <= 1 && params.getAll('scope').length === 1;
+      if (single && scopes.includes('offline_access') && !prompts.includes('consent') && !prompts.includes('none')) {
         const client = await provider.Client.find(clientId[0]!);
         if (client?.metadata()['first_party'] === true && client.grantTypeAllowed('refresh_token')) {
           params.set('prompt', [...prompts, 'consent'].join(' '));
