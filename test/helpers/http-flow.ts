@@ -38,6 +38,8 @@
  *   signInWithPasskey(browser, uid, authenticator, { login?, overrides? }) → redirectTo
  *                                                 with `login`: username step then mode 'account';
  *                                                 without: usernameless (mode 'autofill')
+ *   codeRequestUrl(config, params?) → { url, verifier, state }   a code request with PKCE, for follow()
+ *   followAllowing(browser, url) → URL            follow(), answering "Allow" on a consent page
  *   follow(browser, url) → URL                    follows the provider's redirects until they leave
  *                                                 the issuer or reach an /interaction/ page (consent)
  *   followToCallback(browser, url) → URL          the same, but it must end at CALLBACK
@@ -189,6 +191,24 @@ export interface AuthorizationRequest {
   clientId: string;
 }
 
+/**
+ * A code request as a relying party builds it, to CALLBACK: PKCE S256 and a state, plus `params`
+ * (the scope is `openid profile email` unless they say otherwise).
+ */
+export async function codeRequestUrl(config: oidc.Configuration, params: Record<string, string> = {}): Promise<{ url: URL; verifier: string; state: string }> {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: CALLBACK,
+    scope: 'openid profile email',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    ...params,
+  });
+  return { url, verifier, state };
+}
+
 /** The relying party sends the browser to /auth (code + PKCE S256); it arrives at /interaction/<uid>. */
 export async function authorize(
   browser: HttpBrowser,
@@ -196,14 +216,8 @@ export async function authorize(
 ): Promise<AuthorizationRequest> {
   const clientId = options.clientId ?? 'test-confidential';
   const config = await relyingParty(browser.issuer, clientId);
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: CALLBACK,
-    scope: options.scope ?? 'openid profile email',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
+  const { url, verifier, state } = await codeRequestUrl(config, {
+    ...(options.scope ? { scope: options.scope } : {}),
     ...(options.prompt ? { prompt: options.prompt } : {}),
   });
   const response = await expectStatus('authorize', await browser.get(url), 303);
@@ -313,6 +327,12 @@ export async function followToCallback(browser: HttpBrowser, url: string | URL):
   const target = await follow(browser, url);
   if (!target.href.startsWith(`${CALLBACK}?`)) throw new FlowError('followToCallback', 0, `ended at ${target.href}`);
   return target;
+}
+
+/** follow() for a browser with a provider session, answering "Allow" if the consent page comes. */
+export async function followAllowing(browser: HttpBrowser, url: string | URL): Promise<URL> {
+  const target = await follow(browser, url);
+  return target.pathname.startsWith('/interaction/') ? consent(browser, interactionUid(target), 'allow') : target;
 }
 
 /** Answers the consent page of interaction `uid`; returns the callback URL. */

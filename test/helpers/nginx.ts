@@ -13,11 +13,11 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate, createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Agent } from 'undici';
 import { tlsDispatcher } from './dispatchers.ts';
+import { waitForPort } from './ports.ts';
 
 export const TEST_HOSTNAME = 'id.example.test';
 
@@ -159,30 +159,13 @@ export async function startNginx(input: NginxOptions): Promise<Nginx> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitForPort(options.port, child);
+    await waitForPort(options.port, { timeoutMs: 10_000, child, name: 'nginx' });
   } catch (error) {
     const detail = `${stderr}${errorLog()}`.trim();
     await stop();
     throw new Error(`nginx did not start: ${(error as Error).message}${detail ? `\n${detail}` : ''}`, { cause: error });
   }
   return { url: `https://${options.hostname}:${options.port}`, hostname: options.hostname, port: options.port, certificates, dispatcher, errorLog, stop };
-}
-
-async function waitForPort(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) throw new Error(`nginx exited (${child.exitCode ?? child.signalCode ?? 'not started'})`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`nothing listens on port ${port} after 10 s`);
 }
 
 /** SIGTERM is nginx's fast shutdown (the master stops its workers); SIGKILL if it hangs. */

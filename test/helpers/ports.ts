@@ -1,4 +1,5 @@
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { connect, createServer } from 'node:net';
 
 /**
  * Below Linux's ephemeral range (32768–60999), from which every outgoing connection of every test
@@ -23,4 +24,29 @@ export async function freePort(): Promise<number> {
     if (await canListen(port)) return port;
   }
   throw new Error(`no free port between ${FIRST} and ${LAST}`);
+}
+
+/** Whether something accepts connections on 127.0.0.1:`port` right now. */
+export function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+/** Waits until a child process listens on `port`; fails at once if it exited (`child` says so). */
+export async function waitForPort(port: number, options: { timeoutMs: number; child?: ChildProcess; name?: string }): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  while (Date.now() < deadline) {
+    const { child } = options;
+    if (child && (child.exitCode !== null || child.signalCode !== null || child.pid === undefined)) {
+      throw new Error(`${options.name ?? 'it'} exited (${child.exitCode ?? child.signalCode ?? 'could not be run'})`);
+    }
+    if (await acceptsConnections(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port} after ${options.timeoutMs / 1000} s`);
 }

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from './ports.ts';
+import { acceptsConnections, freePort } from './ports.ts';
 
 /**
  * A redis-server of the test's own on a free port (never the shared one on 6379), which the test
@@ -16,17 +15,6 @@ export interface OwnRedis {
   /** Starts again on the same port (empty: nothing persisted). */
   start(): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function acceptsConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 export async function startOwnRedis(options: { password?: string } = {}): Promise<OwnRedis> {

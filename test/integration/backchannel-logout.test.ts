@@ -8,7 +8,7 @@ import { startTestApp, TEST_CLIENTS, type TestApp } from '../helpers/app.ts';
 import { BACKEND } from '../helpers/backends.ts';
 import { captureLogs } from '../helpers/capture.ts';
 import { clientsFromFiles, relyingPartyFor } from '../helpers/file-clients.ts';
-import { CALLBACK, follow, signUpAndRegister, type HttpBrowser } from '../helpers/http-flow.ts';
+import { CALLBACK, codeRequestUrl, follow, signUpAndRegister, type HttpBrowser } from '../helpers/http-flow.ts';
 import { oidc } from '../helpers/relying-party.ts';
 
 const SECRET = 'backchannel-logout-secret-0123456789abc';
@@ -68,11 +68,8 @@ describe(`back-channel logout (${BACKEND})`, () => {
   /** Signs in to `clientId` with the session the browser holds; returns its ID token claims. */
   async function signInTo(browser: HttpBrowser, clientId: string) {
     const config = await relyingPartyFor(app.url, clientId, oidc.ClientSecretBasic(SECRET));
-    const verifier = oidc.randomPKCECodeVerifier();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: CALLBACK, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state: 's',
-    });
-    const tokens = await oidc.authorizationCodeGrant(config, await follow(browser, url), { pkceCodeVerifier: verifier, expectedState: 's' });
+    const { url, verifier, state } = await codeRequestUrl(config, { scope: 'openid' });
+    const tokens = await oidc.authorizationCodeGrant(config, await follow(browser, url), { pkceCodeVerifier: verifier, expectedState: state });
     return { idToken: tokens.id_token ?? '', claims: tokens.claims() as JWTPayload };
   }
 

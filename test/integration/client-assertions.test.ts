@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { startTestApp, TEST_CLIENTS, type TestApp } from '../helpers/app.ts';
 import { BACKEND } from '../helpers/backends.ts';
 import { clientsFromFiles, relyingPartyFor } from '../helpers/file-clients.ts';
-import { CALLBACK, follow, signUpAndRegister } from '../helpers/http-flow.ts';
+import { CALLBACK, codeRequestUrl, follow, signUpAndRegister } from '../helpers/http-flow.ts';
 import { oidc } from '../helpers/relying-party.ts';
 
 const SECRET = 'client-secret-jwt-0123456789abcdefghijkl';
@@ -67,15 +67,7 @@ describe(`client files with private_key_jwt and client_secret_jwt (${BACKEND})`,
   test('private_key_jwt (inline jwks): a code is redeemed with a signed assertion', async () => {
     const { browser } = await signUpAndRegister(app.url, { username: 'kim', email: 'kim@example.com' });
     const config = await relyingPartyFor(app.url, 'inline-keys', oidc.PrivateKeyJwt((await ec).privateKey));
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: CALLBACK,
-      scope: 'openid profile',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-    });
+    const { url, verifier, state } = await codeRequestUrl(config, { scope: 'openid profile' });
     const callback = await follow(browser, url);
     assert.ok(callback.href.startsWith(`${CALLBACK}?`), `ended at ${callback.href}`);
     const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state });

@@ -4,6 +4,7 @@ import { decodeJwt } from 'jose';
 import { startTestApp, TEST_CLIENTS, type TestApp } from '../helpers/app.ts';
 import { BACKEND } from '../helpers/backends.ts';
 import { captureLogs, type CapturedLogs } from '../helpers/capture.ts';
+import { postAsClient } from '../helpers/client-endpoints.ts';
 import {
   CALLBACK,
   consent,
@@ -25,7 +26,6 @@ describe(`relying parties on their default settings (${BACKEND})`, () => {
   let app: TestApp;
   let logs: CapturedLogs;
   let person: { authenticator: SoftwareAuthenticator; sub: string };
-  const secretOf = (clientId: string) => TEST_CLIENTS.find((c) => c.client_id === clientId)?.client_secret as string | undefined;
 
   before(async () => {
     logs = captureLogs();
@@ -52,17 +52,8 @@ describe(`relying parties on their default settings (${BACKEND})`, () => {
     return { landed: await follow(browser, redirectTo), browser };
   }
 
-  async function redeem(clientId: string, code: string, extra: Record<string, string> = {}) {
-    const secret = secretOf(clientId === 'strict-pkce' ? 'test-confidential' : clientId);
-    const response = await fetch(`${app.url}/token`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        ...(secret ? { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` } : {}),
-      },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: CALLBACK, ...(secret ? {} : { client_id: clientId }), ...extra }),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  function redeem(clientId: string, code: string, extra: Record<string, string> = {}) {
+    return postAsClient(app.url, 'token', clientId, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, ...extra });
   }
 
   test('a confidential client with a nonce and no PKCE signs in and redeems its code', async () => {

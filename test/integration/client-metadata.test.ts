@@ -4,7 +4,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { startTestApp, TEST_CLIENTS, type TestApp } from '../helpers/app.ts';
 import { BACKEND } from '../helpers/backends.ts';
 import { clientsFromFiles, relyingPartyFor } from '../helpers/file-clients.ts';
-import { CALLBACK, follow, signUpAndRegister, type HttpBrowser } from '../helpers/http-flow.ts';
+import { CALLBACK, codeRequestUrl, follow, signUpAndRegister, type HttpBrowser } from '../helpers/http-flow.ts';
 import { oidc } from '../helpers/relying-party.ts';
 
 const SECRET = 'client-metadata-secret-0123456789abcdef';
@@ -34,15 +34,7 @@ describe(`client metadata apps register (${BACKEND})`, () => {
   /** Code + PKCE with the session `browser` holds; returns where the browser ends up and how to redeem. */
   async function authorize(clientId: string, metadata: Partial<oidc.ClientMetadata> = {}) {
     const config = await relyingPartyFor(app.url, clientId, oidc.ClientSecretBasic(SECRET), metadata);
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: CALLBACK,
-      scope: 'openid profile email',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-    });
+    const { url, verifier, state } = await codeRequestUrl(config);
     const landed = await follow(browser, url);
     const redeem = () => oidc.authorizationCodeGrant(config, landed, { pkceCodeVerifier: verifier, expectedState: state });
     return { config, landed, redeem };

@@ -5,6 +5,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { BACKEND } from '../helpers/backends.ts';
 import {
   CALLBACK,
+  codeRequestUrl,
   followToCallback,
   HttpBrowser,
   interactionUid,
@@ -14,7 +15,6 @@ import {
   signUpAndRegister,
   type AuthorizationRequest,
 } from '../helpers/http-flow.ts';
-import { oidc } from '../helpers/relying-party.ts';
 import type { SoftwareAuthenticator } from '../helpers/software-authenticator.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -41,15 +41,7 @@ describe(`POST to the authorization and end-session endpoints (${BACKEND})`, () 
   /** The relying party's authorization request (openid-client), as form fields. */
   async function authorizationForm(): Promise<{ body: string; request: AuthorizationRequest }> {
     const config = await relyingParty(app.url);
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: CALLBACK,
-      scope: 'openid profile email',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-    });
+    const { url, verifier, state } = await codeRequestUrl(config);
     return { body: url.searchParams.toString(), request: { uid: '', verifier, state, clientId: 'test-confidential' } };
   }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { BACKEND, createTestDatabase, deletePrefix, uniqueName, type TestDatabase } from '../helpers/backends.ts';
-import { authorize, CALLBACK, consent, follow, interactionUid, followToCallback, HttpBrowser, login, redeemCode, relyingParty, signInWithPasskey, signUpAndRegister } from '../helpers/http-flow.ts';
+import { authorize, codeRequestUrl, follow, followAllowing, followToCallback, HttpBrowser, login, redeemCode, relyingParty, signInWithPasskey, signUpAndRegister } from '../helpers/http-flow.ts';
 import { freePort } from '../helpers/ports.ts';
 import { oidc } from '../helpers/relying-party.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
@@ -41,18 +41,10 @@ describe(`a restart loses no session, refresh token, pending sign-in or emailed 
     const first = await start();
     // A signed-in person with a refresh token (offline_access, first-party: no consent).
     const config = await relyingParty(first.url);
-    const verifier = oidc.randomPKCECodeVerifier();
     const signedIn = await signUpAndRegister(first.url, { username: 'june', email: 'june@example.com' });
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: CALLBACK,
-      scope: 'openid offline_access',
-      prompt: 'consent',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    });
-    let callback = await follow(signedIn.browser, url);
-    if (callback.pathname.startsWith('/interaction/')) callback = await consent(signedIn.browser, interactionUid(callback), 'allow');
-    const withRefresh = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, idTokenExpected: true });
+    const request = await codeRequestUrl(config, { scope: 'openid offline_access', prompt: 'consent' });
+    const callback = await followAllowing(signedIn.browser, request.url);
+    const withRefresh = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.verifier, expectedState: request.state, idTokenExpected: true });
     assert.ok(withRefresh.refresh_token, 'a refresh token before the restart');
 
     // A sign-in left at the passkey step, and one waiting for its emailed link.
@@ -71,12 +63,7 @@ describe(`a restart loses no session, refresh token, pending sign-in or emailed 
     assert.equal(second.url, first.url);
 
     // The session: the app gets a code without anyone signing in again.
-    const again = await follow(signedIn.browser, oidc.buildAuthorizationUrl(config, {
-      redirect_uri: CALLBACK,
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-      code_challenge_method: 'S256',
-    }));
+    const again = await follow(signedIn.browser, (await codeRequestUrl(config, { scope: 'openid' })).url);
     assert.ok(again.searchParams.get('code'), `session kept: ${again.href}`);
 
     // The refresh token.

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startTestApp, TEST_CLIENTS, type TestApp } from '../helpers/app.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { postAsClient, type EndpointAnswer } from '../helpers/client-endpoints.ts';
 import { BACKEND, createTestDatabase, deletePrefix, uniqueName, type TestDatabase } from '../helpers/backends.ts';
-import type { HttpBrowser} from '../helpers/http-flow.ts';
-import { CALLBACK, consent, follow, interactionUid, relyingParty, signUpAndRegister } from '../helpers/http-flow.ts';
-import { oidc } from '../helpers/relying-party.ts';
+import { CALLBACK, codeRequestUrl, followAllowing, relyingParty, signUpAndRegister, type HttpBrowser } from '../helpers/http-flow.ts';
 
 /**
  * RFC 6749 §4.1.2 and RFC 9700 §4.14: an authorization code and a rotating refresh token are
@@ -16,61 +15,27 @@ const ROUNDS = 5;
 const CODE_REDEMPTIONS = 12;
 const REFRESHES = 10;
 
-interface TokenAnswer {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-function clientAuth(clientId: string): { headers: Record<string, string>; params: Record<string, string> } {
-  const secret = TEST_CLIENTS.find((c) => c.client_id === clientId)?.client_secret as string | undefined;
-  if (!secret) return { headers: {}, params: { client_id: clientId } };
-  return { headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` }, params: {} };
-}
-
-async function postToken(issuer: string, clientId: string, params: Record<string, string>): Promise<TokenAnswer> {
-  const auth = clientAuth(clientId);
-  const response = await fetch(`${issuer}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth.headers },
-    body: new URLSearchParams({ ...params, ...auth.params }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+const postToken = (issuer: string, clientId: string, params: Record<string, string>) => postAsClient(issuer, 'token', clientId, params);
 
 async function introspect(issuer: string, clientId: string, token: string): Promise<boolean> {
-  const auth = clientAuth(clientId);
-  const response = await fetch(`${issuer}/token/introspection`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth.headers },
-    body: new URLSearchParams({ token, ...auth.params }),
-  });
-  return ((await response.json()) as { active: boolean }).active;
+  return (await postAsClient(issuer, 'token/introspection', clientId, { token })).body['active'] === true;
 }
 
 /** A fresh code for a browser that already has a provider session (consenting when asked). */
 async function freshCode(browser: HttpBrowser, clientId: string, scope: string, prompt?: string) {
-  const config = await relyingParty(browser.issuer, clientId);
-  const verifier = oidc.randomPKCECodeVerifier();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: CALLBACK,
-    scope,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    ...(prompt ? { prompt } : {}),
-  });
-  let target = await follow(browser, url);
-  if (target.pathname.startsWith('/interaction/')) target = await consent(browser, interactionUid(target), 'allow');
+  const { url, verifier } = await codeRequestUrl(await relyingParty(browser.issuer, clientId), { scope, ...(prompt ? { prompt } : {}) });
+  const target = await followAllowing(browser, url);
   const code = target.searchParams.get('code');
   assert.ok(code, `a code: ${target.href}`);
   return { code, verifier };
 }
 
 /** Sends every request at once, each to the next instance in turn (a round-robin balancer). */
-function fireAtOnce(issuers: string[], count: number, send: (issuer: string) => Promise<TokenAnswer>): Promise<TokenAnswer[]> {
+function fireAtOnce(issuers: string[], count: number, send: (issuer: string) => Promise<EndpointAnswer>): Promise<EndpointAnswer[]> {
   return Promise.all(Array.from({ length: count }, (_, i) => send(issuers[i % issuers.length]!)));
 }
 
-function assertOneWinner(answers: TokenAnswer[], what: string): TokenAnswer {
+function assertOneWinner(answers: EndpointAnswer[], what: string): EndpointAnswer {
   const statuses = answers.map((a) => a.status);
   const winners = answers.filter((a) => a.status === 200);
   assert.equal(winners.length, 1, `${what}: exactly one 200, got ${statuses.join(',')}`);

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { ClientMetadata } from 'oidc-provider';
 import { startTestApp, TEST_CLIENTS, type TestApp } from '../helpers/app.ts';
 import { BACKEND } from '../helpers/backends.ts';
+import { postAsClient } from '../helpers/client-endpoints.ts';
 
 const SECRET = 'another-secret-0123456789abcdefghijklmnop';
 const OTHER_APP: ClientMetadata = {
@@ -30,18 +31,8 @@ describe(`introspection and revocation stay within the client (${BACKEND})`, () 
   });
   after(() => app?.destroy());
 
-  async function call(endpoint: 'token' | 'token/introspection' | 'token/revocation', clientId: string, params: Record<string, string>) {
-    const response = await fetch(`${app.url}/${endpoint}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${clientId}:${SECRETS[clientId]}`).toString('base64')}`,
-      },
-      body: new URLSearchParams(params),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  }
+  const call = (endpoint: 'token' | 'token/introspection' | 'token/revocation', clientId: string, params: Record<string, string>) =>
+    postAsClient(app.url, endpoint, clientId, params, SECRETS[clientId]);
 
   const tokenOf = async (clientId: string) => String((await call('token', clientId, { grant_type: 'client_credentials' })).body['access_token']);
   const active = async (clientId: string, token: string) => (await call('token/introspection', clientId, { token })).body['active'];

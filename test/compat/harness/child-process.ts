@@ -6,9 +6,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { waitForPort } from '../../helpers/ports.ts';
 
 export interface RunningProgram {
   /** What it printed on stdout and stderr, interleaved, plus any log `extraLog` reads. */
@@ -57,7 +57,7 @@ export async function startProgram(options: ProgramOptions): Promise<RunningProg
     await stopChild(child);
   };
   try {
-    await waitForPort(options.port, child, options.readyTimeoutMs ?? 15_000);
+    await waitForPort(options.port, { timeoutMs: options.readyTimeoutMs ?? 15_000, child });
   } catch (error) {
     await stop();
     throw new Error(`${options.name} did not start: ${(error as Error).message}\n--- ${options.name} printed:\n${output() || '(nothing)'}`, { cause: error });
@@ -76,23 +76,6 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   } catch {
     child.kill(signal);
   }
-}
-
-async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (exited(child)) throw new Error(`it exited (${child.exitCode ?? child.signalCode ?? 'could not be run'})`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs / 1000} s`);
 }
 
 /** SIGTERM to the whole group, SIGKILL after 5 s. */
