@@ -6,6 +6,7 @@ import { startAppBehindNginx, type AppBehindNginx } from '../helpers/behind-ngin
 import { ARTIFACTS_DIR, launchBrowser, type Browser } from '../helpers/browser.ts';
 import { TEST_HOSTNAME } from '../helpers/nginx.ts';
 import { addVirtualAuthenticator, beginSignIn, signUpInBrowser } from '../helpers/sign-in.ts';
+import { unlessInstalled } from '../helpers/installed.ts';
 
 /**
  * Chromium signs up and in through nginx terminating TLS, with ISSUER=https://id.example.test:<port>
@@ -13,7 +14,7 @@ import { addVirtualAuthenticator, beginSignIn, signUpInBrowser } from '../helper
  * as valid (not as an error it was told to ignore: WebAuthn refuses pages with certificate errors),
  * so the page is a secure context on a real domain name, the passkeys' RP ID.
  */
-describe(`passkeys behind nginx in Chromium (${BACKEND})`, () => {
+describe(`passkeys behind nginx in Chromium (${BACKEND})`, { skip: unlessInstalled(['nginx', 'openssl'], 'apt-get install nginx openssl') }, () => {
   let proxied: AppBehindNginx;
   let browser: Browser;
   before(async () => {

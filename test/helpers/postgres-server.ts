@@ -21,10 +21,15 @@ export interface OwnPostgres {
   remove(): Promise<void>;
 }
 
-function binDir(): string {
+/** Debian's PostgreSQL server binaries (the newest version installed), or undefined. */
+export function postgresBinDir(): string | undefined {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
-  const found = versions.map((v) => path.join(root, v, 'bin')).find((dir) => existsSync(path.join(dir, 'initdb')));
+  return versions.map((v) => path.join(root, v, 'bin')).find((dir) => existsSync(path.join(dir, 'initdb')));
+}
+
+function binDir(): string {
+  const found = postgresBinDir();
   if (!found) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql)');
   return found;
 }

@@ -17,6 +17,7 @@ import {
   signUp,
 } from '../helpers/http-flow.ts';
 import type { SoftwareAuthenticator } from '../helpers/software-authenticator.ts';
+import { unlessInstalled } from '../helpers/installed.ts';
 
 /** Every response a browser saw: its status and Set-Cookie lines. */
 function recorder() {
@@ -59,7 +60,9 @@ async function signUpAndSignIn(issuer: string, username: string): Promise<Return
 
 const warnings = (logs: CapturedLogs) => logs.entries().filter((entry) => entry['level'] === 40 && String(entry['msg']).includes('X-Forwarded-Proto'));
 
-describe(`through nginx terminating TLS (${BACKEND})`, () => {
+const NEEDS_NGINX = { skip: unlessInstalled(['nginx', 'openssl'], 'apt-get install nginx openssl') };
+
+describe(`through nginx terminating TLS (${BACKEND})`, NEEDS_NGINX, () => {
   let proxied: AppBehindNginx;
   const logs = captureLogs();
   before(async () => {
@@ -97,7 +100,7 @@ describe(`through nginx terminating TLS (${BACKEND})`, () => {
   });
 });
 
-describe(`through nginx that sends no X-Forwarded-Proto (${BACKEND})`, () => {
+describe(`through nginx that sends no X-Forwarded-Proto (${BACKEND})`, NEEDS_NGINX, () => {
   let proxied: AppBehindNginx;
   const logs = captureLogs();
   before(async () => {
@@ -117,7 +120,7 @@ describe(`through nginx that sends no X-Forwarded-Proto (${BACKEND})`, () => {
   });
 });
 
-describe(`through nginx with TRUST_PROXY unset (${BACKEND})`, () => {
+describe(`through nginx with TRUST_PROXY unset (${BACKEND})`, NEEDS_NGINX, () => {
   let proxied: AppBehindNginx;
   const logs = captureLogs();
   before(async () => {

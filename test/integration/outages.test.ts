@@ -5,12 +5,13 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { requestAsClient } from '../helpers/client-endpoints.ts';
 import { BACKEND, type TestDatabase } from '../helpers/backends.ts';
-import { authorize, CALLBACK, followToCallback, HttpBrowser, redeemCode, relyingParty, signInWithPasskey, signUpAndRegister } from '../helpers/http-flow.ts';
-import { oidc } from '../helpers/relying-party.ts';
+import { authorize, CALLBACK, codeRequestUrl, followToCallback, HttpBrowser, redeemCode, relyingParty, signInWithPasskey, signUpAndRegister } from '../helpers/http-flow.ts';
 import { startOwnPostgres, type OwnPostgres } from '../helpers/postgres-server.ts';
 import { startOwnRedis, type OwnRedis } from '../helpers/redis-server.ts';
 import type { SoftwareAuthenticator } from '../helpers/software-authenticator.ts';
+import { unlessInstalled } from '../helpers/installed.ts';
 
 /**
  * Redis killed, PostgreSQL stopped: every request that needs the missing part answers 503 with
@@ -46,27 +47,7 @@ function assertFast503(what: string, answer: Timed, kind: 'page' | 'json') {
   }
 }
 
-function postToken(issuer: string, params: Record<string, string>): Promise<Response> {
-  return fetch(`${issuer}/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from('test-confidential:test-confidential-secret-0123456789abcdef').toString('base64')}`,
-    },
-    body: new URLSearchParams(params),
-  });
-}
-
-/** The authorization URL a relying party would send a person to. */
-async function authorizationUrl(issuer: string): Promise<URL> {
-  const config = await relyingParty(issuer);
-  return oidc.buildAuthorizationUrl(config, {
-    redirect_uri: CALLBACK,
-    scope: 'openid',
-    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-    code_challenge_method: 'S256',
-  });
-}
+const postToken = (issuer: string, params: Record<string, string>) => requestAsClient(issuer, 'token', 'test-confidential', params);
 
 async function waitForReady(issuer: string, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -86,7 +67,7 @@ async function signIn(issuer: string, authenticator: SoftwareAuthenticator, user
 }
 
 describe(`outages answer 503 fast and heal (${BACKEND} for the part that stays up)`, () => {
-  describe('Redis killed', () => {
+  describe('Redis killed', { skip: unlessInstalled(['redis-server'], 'apt-get install redis-server') }, () => {
     let redis: OwnRedis;
     let app: TestApp;
     let authenticator: SoftwareAuthenticator;
@@ -108,7 +89,7 @@ describe(`outages answer 503 fast and heal (${BACKEND} for the part that stays u
       const { tokens } = await signUpAndRegister(app.url, { username: 'otto', email: 'otto@example.com' });
       await redis.kill();
 
-      assertFast503('GET /auth', await timed(fetch(await authorizationUrl(app.url), { headers: { accept: 'text/html' }, redirect: 'manual' })), 'page');
+      assertFast503('GET /auth', await timed(fetch((await codeRequestUrl(await relyingParty(app.url), { scope: 'openid' })).url, { headers: { accept: 'text/html' }, redirect: 'manual' })), 'page');
       assertFast503('username step', await timed(browser.postForm(`/interaction/${request.uid}/login`, { login: 'rosa' }, { headers: { accept: 'text/html' } })), 'page');
       assertFast503('POST /token', await timed(postToken(app.url, { grant_type: 'client_credentials' })), 'json');
       assertFast503('GET /userinfo', await timed(fetch(`${app.url}/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } })), 'json');
@@ -127,7 +108,7 @@ describe(`outages answer 503 fast and heal (${BACKEND} for the part that stays u
     });
   });
 
-  describe('PostgreSQL stopped', () => {
+  describe('PostgreSQL stopped', { skip: unlessInstalled(['PostgreSQL server'], 'apt-get install postgresql') }, () => {
     let postgres: OwnPostgres;
     let app: TestApp;
     let authenticator: SoftwareAuthenticator;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { unlessInstalled } from '../helpers/installed.ts';
 import { freePort } from '../helpers/ports.ts';
-import { startOwnPostgres } from '../helpers/postgres-server.ts';
+import { startOwnPostgres, type OwnPostgres } from '../helpers/postgres-server.ts';
 import { removeTempDirs, startMain, tempDir, waitFor, waitUntilReady } from '../helpers/process.ts';
 import { startOwnRedis } from '../helpers/redis-server.ts';
 
@@ -12,8 +13,6 @@ after(removeTempDirs);
  * starting Node itself, which takes seconds when the machine is busy with other tests.
  */
 const AT_ONCE_MS = 15_000;
-
-const SHARED_POSTGRES = 'postgres://postgres@127.0.0.1:5432';
 
 async function exitsAtOnce(env: Record<string, string>): Promise<{ code: number | null; stderr: string; stdout: string; ms: number }> {
   const started = Date.now();
@@ -27,7 +26,7 @@ async function exitsAtOnce(env: Record<string, string>): Promise<{ code: number 
  * (one warning, then ready when it comes), and a wrong password or a missing database stops
  * start-up at once with the cause instead of half a minute of retries.
  */
-describe('start-up and its database and store', () => {
+describe('start-up and its store (Redis)', { skip: unlessInstalled(['redis-server'], 'apt-get install redis-server') }, () => {
   test('Redis down at start: one warning, no ready line; ready once Redis comes up', { timeout: 30_000 }, async () => {
     const redis = await startOwnRedis();
     await redis.kill();
@@ -59,28 +58,32 @@ describe('start-up and its database and store', () => {
       await redis.stop();
     }
   });
+});
+
+describe('start-up and its database (PostgreSQL)', { skip: unlessInstalled(['PostgreSQL server'], 'apt-get install postgresql') }, () => {
+  // One throw-away cluster with password authentication serves every case below.
+  const PASSWORD = 'the-right-one';
+  let postgres: OwnPostgres;
+  before(async () => {
+    postgres = await startOwnPostgres({ password: PASSWORD });
+  });
+  after(() => postgres?.remove());
 
   test('a database that does not exist stops start-up at once with the cause', async () => {
-    const result = await exitsAtOnce({ DATABASE_URL: `${SHARED_POSTGRES}/no_such_database_here` });
+    const result = await exitsAtOnce({ DATABASE_URL: postgres.url.replace(/\/postgres$/, '/no_such_database_here') });
     assert.equal(result.code, 1);
     assert.ok(result.ms < AT_ONCE_MS, `took ${result.ms} ms`);
     assert.match(result.stderr, /error: cannot start: database: database "no_such_database_here" does not exist/);
   });
 
   test('a wrong PostgreSQL password stops start-up at once with the cause', async () => {
-    const postgres = await startOwnPostgres({ password: 'the-right-one' });
-    try {
-      const result = await exitsAtOnce({ DATABASE_URL: postgres.url.replace('the-right-one', 'a-wrong-one') });
-      assert.equal(result.code, 1);
-      assert.ok(result.ms < AT_ONCE_MS, `took ${result.ms} ms`);
-      assert.match(result.stderr, /error: cannot start: database: password authentication failed/);
-    } finally {
-      await postgres.remove();
-    }
+    const result = await exitsAtOnce({ DATABASE_URL: postgres.url.replace(PASSWORD, 'a-wrong-one') });
+    assert.equal(result.code, 1);
+    assert.ok(result.ms < AT_ONCE_MS, `took ${result.ms} ms`);
+    assert.match(result.stderr, /error: cannot start: database: password authentication failed/);
   });
 
   test('PostgreSQL down at start: one warning, no ready line; ready once it comes up', { timeout: 40_000 }, async () => {
-    const postgres = await startOwnPostgres();
     await postgres.stop();
     const run = startMain({ DATA_DIR: tempDir(), PORT: String(await freePort()), DATABASE_URL: postgres.url });
     try {
@@ -92,7 +95,6 @@ describe('start-up and its database and store', () => {
     } finally {
       run.child.kill('SIGTERM');
       await run.exited;
-      await postgres.remove();
     }
   });
 });
