@@ -1,3 +1,5 @@
+// First: fails fast, in one line, when node_modules was installed for another Node.js (see the module).
+import './startup/check-native-modules.ts';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { loadClientFiles } from './config/clients.ts';
@@ -31,7 +33,7 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) fail(error.lines);
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   const clients = clientFiles.map((entry) => entry.client);
   for (const warning of clientFiles.flatMap((entry) => entry.warnings)) logger.warn(`client file: ${warning}`);
   logger.info(

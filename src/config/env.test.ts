@@ -70,6 +70,7 @@ describe('environment configuration', () => {
     ['TRUST_PROXY with an empty list entry', { TRUST_PROXY: '10.0.0.1,,::1' }, /^TRUST_PROXY: .* has an empty entry in its list; use e\.g\./],
     ['TRUST_PROXY a fraction of hops', { TRUST_PROXY: '1.5' }, /^TRUST_PROXY: "1\.5" is not a number of proxy hops \(0 or more\); use e\.g\./],
     ['LOG_LEVEL unknown', { LOG_LEVEL: 'loud' }, /^LOG_LEVEL: "loud" is not a log level/],
+    ['LOG_FORMAT unknown', { LOG_FORMAT: 'yaml' }, /^LOG_FORMAT: "yaml" is not a log format; use json or pretty$/],
     ['SIGNUP unknown', { SIGNUP: 'invite' }, /^SIGNUP: "invite" is not open or closed/],
     ['APP_NAME too long', { APP_NAME: 'x'.repeat(61) }, /^APP_NAME: .* is longer than 60 characters/],
     ['APP_LOGO_URL http', { APP_LOGO_URL: 'http://cdn/logo.png' }, /^APP_LOGO_URL: .* is not an https:\/\/ URL or a path/],
@@ -96,6 +97,14 @@ describe('environment configuration', () => {
     assert.deepEqual(trustProxy('2'), { hops: 2 });
     assert.deepEqual(trustProxy('10.0.0.0/8, 192.168.1.10 ,fd00::/8,::1'), { proxies: ['10.0.0.0/8', '192.168.1.10', 'fd00::/8', '::1'] });
     assert.deepEqual(trustProxy('loopback,uniquelocal'), { proxies: ['loopback', 'uniquelocal'] });
+  });
+
+  test('LOG_FORMAT: readable lines in development, JSON in production, either on request', () => {
+    const PROD = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', SECRET_KEYS: KEY, SMTP_URL: SMTP };
+    assert.equal(loadConfig({}).logFormat, 'pretty');
+    assert.equal(loadConfig(PROD).logFormat, 'json');
+    assert.equal(loadConfig({ LOG_FORMAT: 'json' }).logFormat, 'json');
+    assert.equal(loadConfig({ ...PROD, LOG_FORMAT: 'pretty' }).logFormat, 'pretty');
   });
 
   test('several wrong variables give one line each', () => {

@@ -26,6 +26,8 @@ export interface AppConfig {
   /** Which reverse proxies' X-Forwarded-For we believe (see trust-proxy.ts); `{ hops: 0 }` by default. */
   trustProxy: TrustProxy;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `pretty` (readable lines) by default in development, `json` in production. */
+  logFormat: 'json' | 'pretty';
   signup: 'open' | 'closed';
   appName: string;
   appLogoUrl: string | undefined;
@@ -108,6 +110,7 @@ const schema = z.object({
       error: 'is not a log level; use one of fatal, error, warn, info, debug, trace, silent',
     })
     .default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'is not a log format; use json or pretty' }).optional(),
   SIGNUP: z.enum(['open', 'closed'], { error: 'is not open or closed' }).default('open'),
   APP_NAME: z.string().trim().min(1, 'is empty').max(60, 'is longer than 60 characters').default('Passkey ID'),
   APP_LOGO_URL: z
@@ -259,6 +262,7 @@ export function loadConfig(env: Env, readFile: (file: string) => string = (f) =>
     secretKeys: vars.SECRET_KEYS,
     trustProxy: vars.TRUST_PROXY,
     logLevel: vars.LOG_LEVEL,
+    logFormat: vars.LOG_FORMAT ?? (production ? 'json' : 'pretty'),
     signup: vars.SIGNUP,
     appName: vars.APP_NAME,
     appLogoUrl: vars.APP_LOGO_URL,

@@ -1,4 +1,5 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -23,7 +24,18 @@ export const REDACTED_PATHS = [
   '*.privateJwk',
 ];
 
-export function createLogger(level: LevelWithSilent = 'info', destination?: pino.DestinationStream): Logger {
+/** `json` for log collectors (production), `pretty` for a person reading a terminal (development). */
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * The app's logger. Redaction happens in pino itself, before either format sees the object, so
+ * pretty lines are as clean as JSON ones. Without `destination` it writes to stdout.
+ */
+export function createLogger(
+  level: LevelWithSilent = 'info',
+  destination?: pino.DestinationStream,
+  format: LogFormat = 'json',
+): Logger {
   return pino(
     {
       level,
@@ -31,8 +43,26 @@ export function createLogger(level: LevelWithSilent = 'info', destination?: pino
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination,
+    format === 'pretty' ? prettyStream(destination) : destination,
   );
+}
+
+/**
+ * pino-pretty as a plain stream in this thread, not a worker transport: a worker costs start-up
+ * time, and `sync` keeps lines in order with the dev outbox's own stdout lines and lets the last
+ * ones out before `process.exit`. Colours only on a terminal (and not with NO_COLOR, the common
+ * convention), so redirected output stays plain.
+ */
+function prettyStream(destination?: pino.DestinationStream): pino.DestinationStream {
+  return pretty({
+    sync: true,
+    colorize: destination === undefined && process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined,
+    translateTime: 'SYS:HH:MM:ss',
+    // One line per entry; the request id is in the X-Request-Id response header when it is needed.
+    singleLine: true,
+    ignore: 'pid,hostname,requestId',
+    ...(destination ? { destination } : {}),
+  });
 }
 
 /** Path segments after these prefixes carry secrets (emailed links); they are masked in logs. */

@@ -92,7 +92,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       config,
       clients: options.clients ?? TEST_CLIENTS,
       cookieKeys: TEST_COOKIE_KEYS,
-      logger: options.logger ?? createLogger(config.logLevel),
+      logger: options.logger ?? createLogger(config.logLevel, undefined, config.logFormat),
       databaseSchema: database.schema,
       storePrefix,
     });

@@ -32,11 +32,14 @@ export interface Started {
   exited: Promise<number | null>;
 }
 
-/** Runs `node src/main.ts` as a user would, with only the given environment (no inherited DATABASE_URL etc.). */
+/**
+ * Runs `node src/main.ts` as a user would, with only the given environment (no inherited DATABASE_URL etc.).
+ * Logs are JSON lines (LOG_FORMAT=json), which tests match on, unless `env` asks otherwise.
+ */
 export function startMain(env: Record<string, string>): Started {
   const child = spawn(process.execPath, ['src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env },
   });
   let out = '';
   let err = '';
