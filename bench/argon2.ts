@@ -2,7 +2,7 @@
 // bench/run.ts may import `measureArgon2Verify` to put the numbers in its table.
 import { performance } from 'node:perf_hooks';
 import argon2 from 'argon2';
-import { ARGON2_OPTIONS } from '../src/services/magic-links.ts';
+import { ARGON2_OPTIONS } from '../src/services/one-time-codes.ts';
 
 export interface Argon2Timing {
   runs: number;

@@ -15,6 +15,7 @@ import { pinRequestsToIssuer } from './http/pin-to-issuer.ts';
 import { accountRoutes } from './http/routes/account.ts';
 import { formPostRedirectRoutes } from './http/routes/form-post-redirect.ts';
 import { healthRoutes } from './http/routes/health.ts';
+import { homeRoutes } from './http/routes/home.ts';
 import { interactionRoutes } from './http/routes/interaction.ts';
 import { magicLinkRoutes } from './http/routes/magic-link.ts';
 import { passkeyRoutes } from './http/routes/passkey.ts';
@@ -23,11 +24,11 @@ import { themeRoutes } from './http/routes/theme.ts';
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
 
 /**
- * Middleware order: request context → errors → security headers → static files → our routes →
+ * Middleware order: request context → language → errors → security headers → static files → our routes →
  * oidc-provider. No global body parser: oidc-provider parses its own bodies.
  */
 export function createApp(container: Container): Koa {
-  const { config, provider, render, accounts, passkeys, magicLinks, states, throttle } = container;
+  const { config, provider, views, accounts, passkeys, magicLinks, signups, states, throttle } = container;
   const app = new Koa();
   // URLs, cookies' Secure flag and ctx.ip come from ISSUER and TRUST_PROXY, never from what a
   // request claims about itself; the mounted provider must see exactly what we see.
@@ -44,7 +45,8 @@ export function createApp(container: Container): Koa {
     isTrustedProxy,
     logger: container.logger,
   }));
-  app.use(errorHandler(render));
+  app.use(container.languages.middleware());
+  app.use(errorHandler(views));
   app.use(securityHeaders({ https: config.origin.startsWith('https:') }));
   app.use(mount('/static', serve(PUBLIC_DIR, { maxage: config.production ? 3_600_000 : 0, gzip: false, brotli: false })));
 
@@ -52,10 +54,11 @@ export function createApp(container: Container): Koa {
     healthRoutes(container.health),
     formPostRedirectRoutes(),
     themeRoutes(config.appAccent),
-    interactionRoutes({ config, provider, render, accounts, states, throttle }),
-    passkeyRoutes({ config, provider, accounts, passkeys, states, throttle }),
-    accountRoutes({ config, provider, render, accounts, passkeys }),
-    magicLinkRoutes({ config, provider, render, accounts, magicLinks, passkeys, states, throttle }),
+    homeRoutes({ provider, accounts, views }),
+    interactionRoutes({ config, provider, views, accounts, passkeys, signups, states, throttle }),
+    passkeyRoutes({ config, provider, accounts, passkeys, states, throttle, views }),
+    accountRoutes({ config, provider, views, accounts, passkeys }),
+    magicLinkRoutes({ config, provider, views, accounts, magicLinks, passkeys, states, throttle }),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -28,7 +28,11 @@ import type { KeyValueStore } from './stores/key-value.ts';
 import { createSqliteStore } from './stores/sqlite.ts';
 import { createRedisStore, isRedisPermanentError } from './stores/redis.ts';
 import { waitUntilReachable } from './lib/wait-until-reachable.ts';
-import { createViews, type Render } from './http/views.ts';
+import type { Context } from 'koa';
+import { createLanguages, type Languages } from './http/language.ts';
+import { createViews, type Views } from './http/views.ts';
+import { createSignupsService, type SignupsService } from './services/signups.ts';
+import { createPendingSignupStore } from './stores/pending-signups.ts';
 
 export interface ContainerOptions {
   config: AppConfig;
@@ -54,11 +58,13 @@ export interface Container {
   accounts: AccountsService;
   passkeys: PasskeysService;
   magicLinks: MagicLinksService;
+  signups: SignupsService;
   states: InteractionStateStore;
   throttle: Throttle;
   health: HealthService;
   provider: Provider;
-  render: Render;
+  views: Views;
+  languages: Languages;
   close(): Promise<void>;
 }
 
@@ -100,9 +106,12 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       logger,
     });
     const states = createInteractionStateStore(store);
-    const render = createViews(config);
+    const languages = createLanguages({ allowed: config.appLanguages, secure: config.origin.startsWith('https:'), lenient: config.production });
+    const views = createViews(config, languages);
+    const { render } = views;
     const mailer = createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, appName: config.appName, dataDir: config.dataDir, production: config.production, logger });
     const magicLinks = createMagicLinksService({ store: createMagicLinkStore(store), mailer, render, config, users, logger });
+    const signups = createSignupsService({ store: createPendingSignupStore(store), accounts, mailer, render, config, logger });
     const throttle = createThrottle(createRateLimiter(store));
     const keys = createKeysService(createSigningKeysRepository(dataSource));
     const health = createHealthService({
@@ -116,7 +125,9 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       jwks: await keys.loadSigningKeys(),
       cookieKeys: options.cookieKeys,
       clients: withAccountClient(options.clients, config.issuer, config.appName),
-      renderPage: (page, data) => render(page, data),
+      // oidc-provider runs mounted in our app, on our Koa context.
+      renderPage: (ctx, page, data, status) => views.page(ctx as unknown as Context, page, data, { status }),
+      i18n: (ctx) => views.i18n(ctx as unknown as Context),
       logger,
     });
     const provider = createProvider(config.issuer, configuration, { logger });
@@ -131,11 +142,13 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       accounts,
       passkeys,
       magicLinks,
+      signups,
       states,
       throttle,
       health,
       provider,
-      render,
+      views,
+      languages,
       async close() {
         mailer.close();
         await Promise.allSettled([store.close(), dataSource.destroy()]);

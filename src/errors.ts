@@ -1,3 +1,4 @@
+import type { MessageKey, MessageVars } from './i18n/translator.ts';
 import { causeChain } from './lib/error-causes.ts';
 
 /**
@@ -7,7 +8,11 @@ import { causeChain } from './lib/error-causes.ts';
 export interface AppErrorOptions {
   status?: number;
   expose?: boolean;
+  /** For logs and callers without a language; `message` is what people read. */
   description?: string;
+  /** The catalog message shown to the caller, in their language (src/i18n). */
+  messageKey?: MessageKey;
+  messageVars?: MessageVars;
   cause?: unknown;
   /** Response headers that belong with this error, e.g. Retry-After. */
   headers?: Record<string, string>;
@@ -18,15 +23,19 @@ export class AppError extends Error {
   readonly status: number;
   readonly expose: boolean;
   readonly description: string;
+  readonly messageKey: MessageKey | undefined;
+  readonly messageVars: MessageVars;
   readonly headers: Record<string, string>;
 
   constructor(code: string, options: AppErrorOptions = {}) {
-    super(options.description ?? code, { cause: options.cause });
+    super(options.description ?? options.messageKey ?? code, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.status = options.status ?? 400;
     this.expose = options.expose ?? this.status < 500;
     this.description = options.description ?? code;
+    this.messageKey = options.messageKey;
+    this.messageVars = options.messageVars ?? {};
     this.headers = options.headers ?? {};
   }
 }
@@ -69,6 +78,7 @@ export class DependencyUnavailableError extends AppError {
       status: 503,
       expose: true,
       description: 'This service is briefly unavailable. Please try again in a moment.',
+      messageKey: 'error.unavailable',
       headers: { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) },
       cause,
     });

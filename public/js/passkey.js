@@ -4,6 +4,7 @@
   const { startAuthentication } = window.SimpleWebAuthnBrowser;
   const { postJSON, messageFor, showStatus, setBusy, supported, UNSUPPORTED } = window.PasskeyUI;
   const button = document.getElementById('passkey-button');
+  if (!button) return;
   const base = button.dataset.base;
 
   button.addEventListener('click', async () => {
@@ -21,6 +22,6 @@
       button.focus();
     }
   });
-  // The page serves the button disabled: only now does a click do something.
-  button.disabled = false;
+  // The page serves the button hidden: only now does a click do something.
+  button.hidden = false;
 })();

@@ -20,6 +20,6 @@
       button.focus();
     }
   });
-  // The page serves the button disabled: only now does a click do something.
-  button.disabled = false;
+  // The page serves the button hidden: only now does a click do something.
+  button.hidden = false;
 })();

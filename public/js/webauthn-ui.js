@@ -2,6 +2,11 @@
 (function () {
   'use strict';
 
+  // The page's language: the server renders these into a data attribute next to the scripts.
+  const messagesHolder = document.getElementById('page-messages');
+  const MESSAGES = messagesHolder ? JSON.parse(messagesHolder.dataset.messages || '{}') : {};
+  const say = (name) => MESSAGES[name] || name;
+
   async function postJSON(url, body) {
     const response = await fetch(url, {
       method: 'POST',
@@ -16,7 +21,7 @@
       // A non-JSON answer (a proxy error page) gets the generic message below.
     }
     if (!response.ok) {
-      const error = new Error(data.error_description || 'Something went wrong on our side. Please try again.');
+      const error = new Error(data.error_description || say('serverError'));
       error.fromServer = true;
       error.code = data.error;
       throw error;
@@ -30,21 +35,19 @@
     const name = (error && (error.cause && error.cause.name)) || (error && error.name) || '';
     const code = (error && error.code) || '';
     if (code === 'ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED' || name === 'InvalidStateError') {
-      return 'This device already has a passkey for your account. Use it to sign in instead.';
+      return say('alreadyRegistered');
     }
     if (name === 'NotAllowedError' || code === 'ERROR_CEREMONY_ABORTED' || name === 'AbortError') {
-      return ceremony === 'register'
-        ? 'The passkey prompt was closed or timed out. Try again, or choose “Not now”.'
-        : 'The passkey prompt was closed or timed out, or this device has no passkey for your account. Try again, or use another way to sign in.';
+      return say(ceremony === 'register' ? 'cancelledRegister' : 'cancelledSignIn');
     }
     if (name === 'NotSupportedError' || code === 'ERROR_INVALID_PUBLIC_KEY_CREDENTIAL_PARAMS') {
-      return 'This device cannot create a passkey of a supported kind. Try another device or browser.';
+      return say('notSupportedKind');
     }
     if (name === 'SecurityError' || code === 'ERROR_INVALID_RP_ID' || code === 'ERROR_INVALID_DOMAIN') {
-      return 'Passkeys cannot be used on this address. Please tell the site administrator (the issuer URL does not match).';
+      return say('wrongAddress');
     }
-    if (name === 'TypeError') return 'We could not reach the server. Check your connection and try again.';
-    return 'Something went wrong with the passkey. Please try again.';
+    if (name === 'TypeError') return say('offline');
+    return say('generic');
   }
 
   function showStatus(text) {
@@ -62,14 +65,14 @@
       const spinner = document.createElement('span');
       spinner.className = 'spinner';
       spinner.setAttribute('aria-hidden', 'true');
-      button.append(spinner, document.createTextNode(' Waiting for your passkey…'));
+      button.append(spinner, document.createTextNode(` ${say('busy')}`));
     } else {
       button.textContent = button.dataset.label;
     }
   }
 
   const supported = window.SimpleWebAuthnBrowser && window.SimpleWebAuthnBrowser.browserSupportsWebAuthn();
-  const UNSUPPORTED = 'This browser does not support passkeys. Try a recent Chrome, Safari, Edge or Firefox, or use another way to sign in.';
+  const UNSUPPORTED = say('unsupported');
 
   window.PasskeyUI = { postJSON, messageFor, showStatus, setBusy, supported, UNSUPPORTED };
 })();

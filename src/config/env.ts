@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.ts';
+import { isLanguage, SUPPORTED_LANGUAGES, type Language } from '../i18n/languages.ts';
 
 /** Everything the app needs from its environment, parsed and checked once at start-up. */
 export interface AppConfig {
@@ -32,6 +33,8 @@ export interface AppConfig {
   appName: string;
   appLogoUrl: string | undefined;
   appAccent: string;
+  /** Languages of the hosted pages and emails (APP_LANGUAGES); the first is the fallback. */
+  appLanguages: Language[];
   /** Lifetime of an emailed sign-in link and code, in seconds. */
   magicLinkTtl: number;
   migrations: boolean;
@@ -126,6 +129,18 @@ const schema = z.object({
     .trim()
     .regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'is not a hex colour; use e.g. #4f46e5')
     .default('#4f46e5'),
+  APP_LANGUAGES: z
+    .string()
+    .transform((value, ctx): Language[] => {
+      const tags = [...new Set(value.split(',').map((tag) => tag.trim().toLowerCase()).filter(Boolean))];
+      const unknown = tags.filter((tag) => !isLanguage(tag));
+      if (tags.length === 0 || unknown.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `${unknown.length ? `has ${unknown.join(', ')}, which` : 'is empty; it'} must be a comma-separated list of ${SUPPORTED_LANGUAGES.join(', ')}` });
+        return z.NEVER;
+      }
+      return tags as Language[];
+    })
+    .default([...SUPPORTED_LANGUAGES]),
   MAGIC_LINK_TTL: z.coerce
     .number({ error: 'is not a number of seconds' })
     .int('is not a whole number of seconds')
@@ -267,6 +282,7 @@ export function loadConfig(env: Env, readFile: (file: string) => string = (f) =>
     appName: vars.APP_NAME,
     appLogoUrl: vars.APP_LOGO_URL,
     appAccent: vars.APP_ACCENT,
+    appLanguages: vars.APP_LANGUAGES,
     magicLinkTtl: vars.MAGIC_LINK_TTL,
     migrations: vars.MIGRATIONS,
     unsafeMailOutbox: vars.UNSAFE_MAIL_OUTBOX,

@@ -21,14 +21,14 @@ export async function loadInteraction(provider: Provider, ctx: Context): Promise
     if (outage) throw outage;
     throw new AppError('session_expired', {
       status: 400,
-      description: 'This sign-in page has expired. Go back to the app and start signing in again.',
+      messageKey: 'error.interactionExpired',
       cause: error,
     });
   }
   if (details.uid !== (ctx.params as { uid?: string }).uid) {
     throw new AppError('session_expired', {
       status: 400,
-      description: 'This sign-in page belongs to another sign-in. Go back to the app and start again.',
+      messageKey: 'error.interactionOther',
     });
   }
   return details;
@@ -56,6 +56,6 @@ export async function chosenAccount(deps: { states: InteractionStateStore; accou
 /** chosenAccount() for an interaction state already read. */
 export async function accountChosenIn(deps: { accounts: AccountsService }, state: InteractionState): Promise<User> {
   const user = state.userId ? await deps.accounts.findActive(state.userId) : null;
-  if (!user) throw new AppError('no_account_chosen', { status: 400, description: 'Enter your username or email first.' });
+  if (!user) throw new AppError('no_account_chosen', { status: 400, messageKey: 'error.noAccountChosen' });
   return user;
 }

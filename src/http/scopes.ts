@@ -1,11 +1,9 @@
-/** What each scope lets an app see, in the words the consent page uses. */
-const SCOPE_DESCRIPTIONS: Record<string, string> = {
-  openid: 'Know who you are (a stable identifier for your account)',
-  profile: 'See your name and username',
-  email: 'See your email address',
-  offline_access: 'Stay signed in when you are not using it',
-};
+/** Scopes the consent page can describe; each has a `scope.<name>` message in src/i18n. */
+const DESCRIBED = ['openid', 'profile', 'email', 'offline_access', 'groups'] as const;
 
-export function describeScopes(scopes: string[]): string[] {
-  return [...new Set(scopes)].flatMap((scope) => (SCOPE_DESCRIPTIONS[scope] ? [SCOPE_DESCRIPTIONS[scope]] : []));
+export type DescribedScope = (typeof DESCRIBED)[number];
+
+/** The requested scopes the consent page lists, once each, in a fixed order. */
+export function describedScopes(scopes: string[]): DescribedScope[] {
+  return DESCRIBED.filter((scope) => scopes.includes(scope));
 }

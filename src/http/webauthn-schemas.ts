@@ -36,8 +36,8 @@ export const authenticationResponseSchema = z.object({
 });
 
 export const authenticationOptionsRequestSchema = z.object({
-  /** autofill: usernameless, any discoverable passkey; account: the chosen account's passkeys. */
-  mode: z.enum(['autofill', 'account']),
+  /** autofill and discoverable (the button): usernameless, any discoverable passkey; account: the chosen account's passkeys. */
+  mode: z.enum(['autofill', 'discoverable', 'account']),
 });
 
 /**

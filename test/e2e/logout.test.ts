@@ -46,4 +46,27 @@ describe(`RP-initiated logout in Chromium (${BACKEND})`, () => {
     assert.match(await page.locator('main').innerText(), /You can close this window/);
     await context.close();
   });
+
+  test('"Stay signed in" says so, and offers the account page and a real sign-out', async () => {
+    const context = await suite.browser.newContext();
+    const page = await context.newPage();
+    await addVirtualAuthenticator(page);
+    const signIn = await beginSignIn(suite.app.url, page);
+    await signUpInBrowser(page, 'walt', 'walt@example.com');
+    await signIn.finish();
+    await page.goto(`${suite.app.url}/session/end`);
+    await page.getByRole('button', { name: 'Stay signed in' }).click();
+    await page.getByRole('heading', { name: 'You are still signed in' }).waitFor();
+    assert.doesNotMatch(await page.locator('main').innerText(), /signed out of|close this window/i);
+    await screenshotAllWays(page, 'still-signed-in');
+    // Still signed in indeed: the account page opens without a new sign-in.
+    await page.getByRole('link', { name: 'Go to your account' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await page.goBack();
+    await page.getByRole('button', { name: /Sign out of .* too/ }).click();
+    await page.getByRole('heading', { name: 'You are signed out' }).waitFor();
+    await page.goto(`${suite.app.url}/`);
+    await page.getByRole('link', { name: 'Sign in' }).waitFor();
+    await context.close();
+  });
 });

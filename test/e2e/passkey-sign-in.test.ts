@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BACKEND } from '../helpers/backends.ts';
 import { browserSuite, screenshotAllWays } from '../helpers/browser.ts';
-import { addVirtualAuthenticator, beginSignIn, type VirtualAuthenticator } from '../helpers/sign-in.ts';
+import { addVirtualAuthenticator, beginSignIn, enterSignupCode, type VirtualAuthenticator } from '../helpers/sign-in.ts';
 
 /**
  * The credential as the authenticator now holds it. Copies must carry the current signature
@@ -37,6 +37,9 @@ describe(`passkey sign-in in Chromium (${BACKEND})`, () => {
     await screenshotAllWays(page, 'signup-error');
     await page.getByRole('textbox', { name: 'Email' }).fill('Ada@Example.com');
     await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('textbox', { name: 'Code' }).waitFor();
+    await screenshotAllWays(page, 'signup-verify');
+    await enterSignupCode(page, 'ada@example.com');
 
     await page.getByRole('button', { name: 'Create a passkey' }).waitFor();
     assert.ok(await page.getByRole('button', { name: 'Not now' }).isVisible());
@@ -47,7 +50,7 @@ describe(`passkey sign-in in Chromium (${BACKEND})`, () => {
     assert.match(sub, /^[0-9a-f-]{36}$/);
     assert.equal(claims.preferred_username, 'ada.lovelace');
     assert.equal(claims.email, 'ada@example.com');
-    assert.equal(claims.email_verified, false);
+    assert.equal(claims.email_verified, true, 'signup proved the address');
 
     const credentials = await authenticator.credentials();
     assert.equal(credentials.length, 1);
@@ -89,7 +92,7 @@ describe(`passkey sign-in in Chromium (${BACKEND})`, () => {
     await context.close();
   });
 
-  test('"Sign in with a passkey" cannot be pressed before its script is ready, and works once it is', async () => {
+  test('"Sign in with a passkey" is not there until its script can act (no dead button), then works', async () => {
     assert.ok(savedCredential && firstSub);
     const context = await suite.browser.newContext();
     const page = await context.newPage();
@@ -104,15 +107,40 @@ describe(`passkey sign-in in Chromium (${BACKEND})`, () => {
     const signIn = await beginSignIn(suite.app.url, page);
     await page.getByRole('textbox', { name: 'Username or email' }).fill('ada.lovelace');
     await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Hi, ada.lovelace' }).waitFor();
     const button = page.getByRole('button', { name: 'Sign in with a passkey' });
-    await button.waitFor();
-    assert.equal(await button.isDisabled(), true, 'disabled while its script has not run');
+    assert.equal(await button.count(), 0, 'hidden while its script has not run');
+    assert.ok(await page.getByRole('button', { name: 'Email me a sign-in link' }).isVisible(), 'the email link works meanwhile');
     // The passkey arrives only now, so the username page's autofill could not have used it.
     await authenticator.addCredential(savedCredential);
     release();
-    await button.click(); // waits until enabled
+    await button.click(); // waits until shown
     const { sub } = await signIn.finish();
     assert.equal(sub, firstSub);
+    savedCredential = await latest(authenticator);
+    await context.close();
+  });
+
+  test('the first screen\'s "Sign in with a passkey" signs in without a username (usernameless)', async () => {
+    assert.ok(savedCredential && firstSub);
+    const context = await suite.browser.newContext();
+    const page = await context.newPage();
+    const authenticator = await addVirtualAuthenticator(page);
+    const modes: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/passkey/verify')) modes.push(String((request.postDataJSON() as { mode?: string }).mode));
+    });
+    const signIn = await beginSignIn(suite.app.url, page);
+    const button = page.getByRole('button', { name: 'Sign in with a passkey' });
+    await button.waitFor();
+    assert.match(await page.locator('#passkey-hint').innerText(), /phone/, 'the cross-device hint is there');
+    await screenshotAllWays(page, 'login-with-passkey-button');
+    // The autofill offer found nothing when the page opened; the passkey is on this device now.
+    await authenticator.addCredential(savedCredential);
+    await button.click();
+    const { sub } = await signIn.finish();
+    assert.equal(sub, firstSub);
+    assert.deepEqual(modes, ['discoverable']);
     savedCredential = await latest(authenticator);
     await context.close();
   });

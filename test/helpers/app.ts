@@ -5,6 +5,7 @@ import type { ClientMetadata } from 'oidc-provider';
 import { createApp } from '../../src/app.ts';
 import { loadConfig, type AppConfig } from '../../src/config/env.ts';
 import { createContainer, type Container } from '../../src/container.ts';
+import { mailSink } from './mail-sink.ts';
 import { createLogger, type Logger } from '../../src/lib/logger.ts';
 import { createTestDatabase, deletePrefix, REDIS_URL, uniqueName, type TestDatabase } from './backends.ts';
 
@@ -85,6 +86,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
     ...(REDIS_URL ? { REDIS_URL } : {}),
+    SMTP_URL: (await mailSink()).url,
     ...options.env,
     });
     options.adjustConfig?.(config);

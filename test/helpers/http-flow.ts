@@ -55,6 +55,7 @@ import type {
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Dispatcher } from 'undici';
+import { nextCodeFor } from './mail-sink.ts';
 import { dispatcherFor, withDispatcher } from './dispatchers.ts';
 import { discoverAs, oidc } from './relying-party.ts';
 import { SoftwareAuthenticator, type AssertionOverrides, type AuthenticatorOptions, type RegisterOverrides } from './software-authenticator.ts';
@@ -252,8 +253,11 @@ export async function login(browser: HttpBrowser, uid: string, loginName: string
   await expectStatus('login', await browser.postForm(`${base(uid)}/login`, { login: loginName }), 303);
 }
 
+/** The signup form, then the code mailed to the address (read from the test mail sink). */
 export async function signUp(browser: HttpBrowser, uid: string, username: string, email: string): Promise<void> {
   await expectStatus('signup', await browser.postForm(`${base(uid)}/signup`, { username, email }), 303);
+  const { code } = await nextCodeFor(email);
+  await expectStatus('signup code', await browser.postForm(`${base(uid)}/signup/verify`, { code }), 303);
 }
 
 export async function registrationOptions(browser: HttpBrowser, uid: string): Promise<PublicKeyCredentialCreationOptionsJSON> {

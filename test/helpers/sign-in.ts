@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import type { CDPSession } from 'playwright-core';
+import { nextCodeFor } from './mail-sink.ts';
 import { discoverAs, oidc } from './relying-party.ts';
 
 export const CALLBACK = 'http://localhost:8080/callback';
@@ -97,11 +98,20 @@ export async function addVirtualAuthenticator(page: Page): Promise<VirtualAuthen
   };
 }
 
-/** From the login page: "Create an account" → username + email → "Create a passkey". */
+/** On the signup's "Confirm your email" page: the code mailed to `email` → "Verify". */
+export async function enterSignupCode(page: Page, email: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'Code' }).waitFor();
+  const { code } = await nextCodeFor(email);
+  await page.getByRole('textbox', { name: 'Code' }).fill(code);
+  await page.getByRole('button', { name: 'Verify' }).click();
+}
+
+/** From the login page: "Create an account" → username + email → the mailed code → "Create a passkey". */
 export async function signUpInBrowser(page: Page, username: string, email: string): Promise<void> {
   await page.getByRole('link', { name: 'Create an account' }).click();
   await page.getByRole('textbox', { name: 'Username', exact: true }).fill(username);
   await page.getByRole('textbox', { name: 'Email' }).fill(email);
   await page.getByRole('button', { name: 'Create account' }).click();
+  await enterSignupCode(page, email);
   await page.getByRole('button', { name: 'Create a passkey' }).click();
 }

@@ -21,6 +21,10 @@ export interface TestSmtpServer {
   mails: ReceivedMail[];
   /** Resolves with the next mail to `to` (or any), already received or arriving within `timeoutMs`. */
   waitForMail(to?: string, timeoutMs?: number): Promise<ReceivedMail>;
+  /** The first mail to `to` (any case) not handed out yet, marked as handed out; undefined if none. */
+  takeMail(to: string): ReceivedMail | undefined;
+  /** Lets the process exit while the server still listens (a server shared by a whole test file). */
+  unref(): void;
   close(): Promise<void>;
 }
 
@@ -30,6 +34,9 @@ export interface SmtpServerOptions {
   /** When set, the server requires these credentials. */
   auth?: { user: string; pass: string };
 }
+
+/** Every test SMTP server of this process that is still open: a signup's code may go to any of them. */
+export const LIVE_SERVERS = new Set<TestSmtpServer>();
 
 /**
  * A real SMTP server on a free port (smtp-server, with its built-in self-signed certificate for
@@ -92,7 +99,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
   const query = mode === 'plain' ? '' : '?tls.rejectUnauthorized=false';
   const seen = new Set<ReceivedMail>();
 
-  return {
+  const testServer: TestSmtpServer = {
     port,
     url: `${scheme}://${auth}127.0.0.1:${port}${query}`,
     mails,
@@ -118,8 +125,20 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
         waiters.add(waiter);
       });
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    takeMail(to) {
+      const wanted = to.toLowerCase();
+      const mail = mails.find((m) => !seen.has(m) && m.to.some((address) => address.toLowerCase() === wanted));
+      if (mail) seen.add(mail);
+      return mail;
+    },
+    unref: () => server.server.unref(),
+    close: () => {
+      LIVE_SERVERS.delete(testServer);
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
+  LIVE_SERVERS.add(testServer);
+  return testServer;
 }
 
 /** A port on 127.0.0.1 that nothing listens on (bound once, then released). */

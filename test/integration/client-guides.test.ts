@@ -261,7 +261,7 @@ describe(`client guides in docs/clients (${BACKEND})`, () => {
   for (const request of APPS) {
     test(`${request.app}: signs in with a passkey and gets ${request.reads.join(', ')}${request.logout ? '; logout works' : ''}`, async () => {
       const { browser, idToken, claims } = await signIn(request);
-      const expected: Record<string, unknown> = { sub: person.sub, preferred_username: 'ada', name: 'ada', email: 'ada@example.com', email_verified: false };
+      const expected: Record<string, unknown> = { sub: person.sub, preferred_username: 'ada', name: 'ada', email: 'ada@example.com', email_verified: true };
       for (const claim of request.reads) assert.deepEqual(claims[claim], expected[claim], `${request.app} reads ${claim}`);
 
       if (request.logout) {

@@ -8,26 +8,22 @@ import type { DataSource } from 'typeorm';
 import { createDataSource } from '../../src/db/data-source.ts';
 import type { User } from '../../src/db/entities/user.ts';
 import { AppError } from '../../src/errors.ts';
+import { createLanguages } from '../../src/http/language.ts';
 import { createViews } from '../../src/http/views.ts';
 import { createUsersRepository, type UsersRepository } from '../../src/repositories/users.ts';
 import { createMailer, type Mailer, type MailMessage } from '../../src/services/mailer.ts';
-import {
-  CODE_ALPHABET,
-  argon2Hasher,
-  createMagicLinksService,
-  describeUserAgent,
-  normaliseCode,
-  randomCode,
-  textColourOn,
-  type MagicLinksConfig,
-  type PasswordHasher,
-} from '../../src/services/magic-links.ts';
+import { describeDevice } from '../../src/i18n/device-name.ts';
+import { createTranslator } from '../../src/i18n/translator.ts';
+import { textColourOn } from '../../src/lib/colour-contrast.ts';
+import { createMagicLinksService, type MagicLinksConfig } from '../../src/services/magic-links.ts';
+import { CODE_ALPHABET, argon2Hasher, normaliseCode, randomCode, type PasswordHasher } from '../../src/services/one-time-codes.ts';
 import { createMagicLinkStore, type MagicLinkStore } from '../../src/stores/magic-links.ts';
 import { BACKEND, createTestDatabase, createTestStore, type TestDatabase, type TestStore } from '../helpers/backends.ts';
 import { captureDevOutbox, captureLogs, type CapturedLogs } from '../helpers/capture.ts';
 import { closedPort, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
 
 const ISSUER = 'https://id.example.test';
+const ENGLISH = createTranslator('en');
 const CHROME_LINUX = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36';
 const IP = '203.0.113.7';
 const LINK_PATTERN = /https:\/\/id\.example\.test\/email\/([A-Za-z0-9_-]{22})\/([A-Za-z0-9_-]{43})/;
@@ -90,7 +86,7 @@ describe(`magic links (${BACKEND})`, () => {
     return createMagicLinksService({
       store,
       mailer: overrides.mailer ?? mailer,
-      render: createViews({ ...config, production: false }),
+      render: createViews({ ...config, production: false }, createLanguages({ allowed: ['en'], secure: true, lenient: false })).render,
       config,
       users,
       logger: logs.logger,
@@ -105,7 +101,7 @@ describe(`magic links (${BACKEND})`, () => {
 
   /** Requests a mail and reads the link and code out of what the SMTP server received. */
   async function requestMail(user: User, magicLinks = service(), interactionUid = crypto.randomUUID()) {
-    const { bindingValue, expiresAt } = await magicLinks.request({ user, interactionUid, ip: IP, userAgent: CHROME_LINUX });
+    const { bindingValue, expiresAt } = await magicLinks.request({ user, interactionUid, ip: IP, userAgent: CHROME_LINUX, i18n: ENGLISH });
     const mail = await smtp.waitForMail(user.email);
     const text = mail.parsed.text ?? '';
     const [link, id = '', secret = ''] = LINK_PATTERN.exec(text) ?? [];
@@ -130,7 +126,7 @@ describe(`magic links (${BACKEND})`, () => {
       assert.match(part, /Chrome on Linux/, `${name}: the browser`);
       assert.ok(part.includes(IP), `${name}: the IP`);
       assert.match(part, /Person \d+/, `${name}: the person's name`);
-      assert.match(part, /If this wasn('|&#39;)t you, ignore this email — nobody can sign in without it\./, `${name}: the warning`);
+      assert.match(part, /If this wasn('|&#39;|’)t you, ignore this email — nobody can sign in without it\./, `${name}: the warning`);
       assert.equal(count(part, sent.secret), count(part, sent.link), `${name}: the secret appears only within the link`);
     }
     assert.ok(html.includes('src="https://id.example.test/static/logo.png"'), 'the logo, as an absolute URL');
@@ -369,11 +365,11 @@ describe(`magic links (${BACKEND})`, () => {
     };
     const magicLinks = service({ mailer: recording });
     const interactionUid = crypto.randomUUID();
-    await assert.rejects(magicLinks.request({ user, interactionUid, ip: IP, userAgent: CHROME_LINUX }), (error: unknown) => {
+    await assert.rejects(magicLinks.request({ user, interactionUid, ip: IP, userAgent: CHROME_LINUX, i18n: ENGLISH }), (error: unknown) => {
       assert.ok(error instanceof AppError);
       assert.equal(error.code, 'mail_failed');
       assert.equal(error.status, 503);
-      assert.equal(error.description, "We couldn't send the email — try again.");
+      assert.equal(error.messageKey, 'error.mailFailed');
       return true;
     });
     down.close();
@@ -397,7 +393,7 @@ describe(`magic links (${BACKEND})`, () => {
     const user = await newUser();
     const outboxMailer = createMailer({ smtpUrl: undefined, mailFrom: 'x@y.test', appName: 'Example ID', dataDir: database.dataDir, production: false, logger: logs.logger });
     const magicLinks = service({ mailer: outboxMailer });
-    const { lines } = await captureDevOutbox(() => magicLinks.request({ user, interactionUid: crypto.randomUUID(), ip: IP, userAgent: CHROME_LINUX }));
+    const { lines } = await captureDevOutbox(() => magicLinks.request({ user, interactionUid: crypto.randomUUID(), ip: IP, userAgent: CHROME_LINUX, i18n: ENGLISH }));
     outboxMailer.close();
     assert.equal(lines.length, 1);
     const line = lines[0] ?? '';
@@ -413,7 +409,7 @@ describe(`magic links (${BACKEND})`, () => {
 });
 
 describe('magic-link helpers', () => {
-  test('describeUserAgent names browser and system', () => {
+  test('describeDevice names browser and system', () => {
     const cases: Array<[string | undefined, string]> = [
       [CHROME_LINUX, 'Chrome on Linux'],
       ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36 Edg/140.0.0.0', 'Edge on Windows'],
@@ -426,7 +422,9 @@ describe('magic-link helpers', () => {
       ['curl/8.14.1', 'an unknown browser'],
       [undefined, 'an unknown browser'],
     ];
-    for (const [ua, expected] of cases) assert.equal(describeUserAgent(ua), expected, ua);
+    for (const [ua, expected] of cases) assert.equal(describeDevice(ENGLISH, ua), expected, ua);
+    assert.equal(describeDevice(createTranslator('de'), CHROME_LINUX), 'Chrome unter Linux');
+    assert.equal(describeDevice(createTranslator('fr'), CHROME_LINUX), 'Chrome sur Linux');
   });
 
   test('codes: 8 characters from an alphabet without 0, O, 1, I or L; typing is forgiving', () => {

@@ -79,7 +79,7 @@ describe('mailer', () => {
         assert.ok(error instanceof AppError);
         assert.equal(error.code, 'mail_failed');
         assert.equal(error.status, 503);
-        assert.equal(error.description, "We couldn't send the email — try again.");
+        assert.equal(error.messageKey, 'error.mailFailed');
         return true;
       });
       const entry = logs.entries().find((e) => e['msg'] === 'mail delivery failed');

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { themeCss } from '../../src/http/routes/theme.ts';
 import { BACKEND } from '../helpers/backends.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { discoverAs, oidc } from '../helpers/relying-party.ts';
+import { authorize, HttpBrowser, login, signUpAndRegister } from '../helpers/http-flow.ts';
 
 /** Starts an authorization request and returns the interaction path and its cookies. */
 async function startInteraction(app: TestApp): Promise<{ path: string; cookie: string }> {
@@ -44,7 +46,7 @@ describe(`hosted pages over HTTP (${BACKEND})`, () => {
     assert.match(csp, /script-src 'self'/);
     assert.doesNotMatch(csp, /unsafe-inline/);
     assert.equal(response.headers.get('cache-control'), 'no-store');
-    assert.equal(await (await fetch(`${app.url}/theme.css`)).text(), ':root { --accent: #0a7f5a; }\n');
+    assert.equal(await (await fetch(`${app.url}/theme.css`)).text(), themeCss('#0a7f5a'));
   });
 
   test('the username step works without JavaScript: a plain form post moves to the passkey step', async () => {
@@ -60,9 +62,30 @@ describe(`hosted pages over HTTP (${BACKEND})`, () => {
     assert.equal(post.headers.get('location'), path);
     const page = await (await fetch(new URL(path, app.url), { headers: { cookie } })).text();
     assert.match(page, /Hi, nojs/);
-    assert.match(page, /Sign in with a passkey/);
-    assert.match(page, /<noscript>.*Passkeys need JavaScript/s);
+    // No passkey yet: the emailed link leads, and there is no passkey button that could not work.
+    assert.match(page, /<button class="button primary" type="submit"[^>]*>Email me a sign-in link<\/button>/);
+    assert.doesNotMatch(page, /Sign in with a passkey<\/button>/);
+    assert.doesNotMatch(page, /<script/, 'nothing to script on this page');
     assert.match(page, /Use a different account/);
+  });
+
+  test('an account with a passkey: the passkey button leads, hidden until its script runs; <noscript> says why', async () => {
+    await signUpAndRegister(app.url, { username: 'withkey', email: 'withkey@example.com' });
+    const browser = new HttpBrowser(app.url);
+    const { uid } = await authorize(browser);
+    await login(browser, uid, 'withkey');
+    const page = await (await browser.get(`/interaction/${uid}`)).text();
+    assert.match(page, /<button class="button primary" type="button" id="passkey-button"[^>]* hidden>Sign in with a passkey<\/button>/);
+    assert.match(page, /<button class="button secondary" type="submit">Email me a sign-in link<\/button>/);
+    assert.match(page, /<noscript>.*Passkeys need JavaScript/s);
+  });
+
+  test('the username step offers a usernameless passkey button (hidden until its script runs) with the phone hint', async () => {
+    const { path, cookie } = await startInteraction(app);
+    const html = await (await fetch(new URL(path, app.url), { headers: { cookie } })).text();
+    assert.match(html, /<div class="passkey-option" id="passkey-option" hidden>/);
+    assert.match(html, /id="passkey-button"[^>]*aria-describedby="passkey-hint">Sign in with a passkey<\/button>/);
+    assert.match(html, /id="passkey-hint">Your passkey can also be on your phone/);
   });
 
   test('an unknown username is a 422 with the message and the value kept', async () => {

@@ -23,6 +23,7 @@ import {
   signUp,
   signUpAndRegister,
 } from '../helpers/http-flow.ts';
+import { nextCodeFor } from '../helpers/mail-sink.ts';
 import type { SoftwareAuthenticator } from '../helpers/software-authenticator.ts';
 
 /**
@@ -74,7 +75,7 @@ describe(`passkey sign-in flows over HTTP (${BACKEND})`, () => {
     assert.equal(claims.sub, user.id);
     assert.equal(claims.preferred_username, 'ada.lovelace');
     assert.equal(claims.email, 'ada@example.com');
-    assert.equal(claims.email_verified, false);
+    assert.equal(claims.email_verified, true, 'signup proved the address');
 
     const [credential] = authenticator.credentials;
     assert.ok(credential);
@@ -273,5 +274,68 @@ describe(`passkey sign-in flows over HTTP (${BACKEND})`, () => {
     assert.equal(await userCount(), count, 'no user created');
     const registerOptions = await b.postJson(`/interaction/${request.uid}/passkey/register/options`, {});
     assert.equal(registerOptions.status, 403, 'a failed signup proves nothing');
+  });
+
+  test('signup proves the address first: no account until the mailed code, five tries, resend, single use', async () => {
+    const b = browser();
+    const request = await authorize(b);
+    const base = `/interaction/${request.uid}`;
+    const count = await userCount();
+    const signupResponse = await b.postForm(`${base}/signup`, { username: 'grace.h', email: 'Grace.Hopper@Example.com' });
+    assert.equal(signupResponse.status, 303, await signupResponse.text());
+    const { mail, code: first } = await nextCodeFor('grace.hopper@example.com');
+    assert.match(mail.parsed.subject ?? '', /code/i);
+    assert.match(mail.parsed.text ?? '', /grace\.h/, 'the mail names the account being created');
+    assert.equal(await userCount(), count, 'no account before the code');
+    const page = await (await b.get(`${base}/signup/verify`)).text();
+    assert.match(page, /<label for="code">Code<\/label>/);
+    assert.match(page, />Verify<\/button>/);
+    assert.match(page, /grace.hopper@example\.com/);
+
+    const wrong = first.startsWith('A') ? 'B' + first.slice(1) : 'A' + first.slice(1);
+    const refused = await b.postForm(`${base}/signup/verify`, { code: wrong });
+    assert.equal(refused.status, 422);
+    assert.match(await refused.text(), /That code is not right\. 4 tries left\./);
+    assert.match(await (await b.postForm(`${base}/signup/verify`, { code: 'nope' })).text(), /this did not count as a try/);
+
+    // A new code replaces the old one.
+    assert.equal((await b.postForm(`${base}/signup/resend`, {})).status, 303);
+    const { code: second } = await nextCodeFor('grace.hopper@example.com');
+    assert.equal((await b.postForm(`${base}/signup/verify`, { code: first })).status, 422, 'the old code stopped working');
+    assert.equal(await userCount(), count);
+
+    const verified = await b.postForm(`${base}/signup/verify`, { code: second });
+    assert.equal(verified.status, 303);
+    const user = await userBy('grace.h');
+    assert.equal(user.email, 'grace.hopper@example.com');
+    assert.equal(user.emailVerified, true, 'the address is proven');
+    assert.equal(await userCount(), count + 1);
+    assert.equal((await b.postForm(`${base}/signup/verify`, { code: second })).status, 400, 'the code is spent');
+    assert.match(await (await b.get(base)).text(), /Create a passkey/);
+  });
+
+  test('five wrong signup codes end the code; another browser cannot type this one', async () => {
+    const b = browser();
+    const base = `/interaction/${(await authorize(b)).uid}`;
+    await b.postForm(`${base}/signup`, { username: 'guesser', email: 'guesser@example.com' });
+    const { code } = await nextCodeFor('guesser@example.com');
+    const stranger = browser();
+    const strangerBase = `/interaction/${(await authorize(stranger)).uid}`;
+    assert.equal((await stranger.postForm(`${strangerBase}/signup/verify`, { code })).status, 400, 'codes belong to their sign-in');
+    const wrong = code.startsWith('A') ? 'B' + code.slice(1) : 'A' + code.slice(1);
+    for (let i = 0; i < 5; i++) await b.postForm(`${base}/signup/verify`, { code: wrong });
+    const after = await b.postForm(`${base}/signup/verify`, { code });
+    assert.equal(after.status, 400);
+    assert.equal((await app.container.dataSource.getRepository<User>('User').countBy({ username: 'guesser' })), 0);
+  });
+
+  test('only real signups count towards the per-IP limit: validation errors never do', async () => {
+    const b = browser();
+    const base = `/interaction/${(await authorize(b)).uid}`;
+    for (let i = 0; i < 15; i++) {
+      assert.equal((await b.postForm(`${base}/signup`, { username: 'x', email: 'nope' })).status, 422, `try ${i + 1}`);
+    }
+    assert.equal((await b.postForm(`${base}/signup`, { username: 'realone', email: 'realone@example.com' })).status, 303);
+    await nextCodeFor('realone@example.com');
   });
 });

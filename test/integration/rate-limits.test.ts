@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { LIMITS } from '../../src/services/throttle.ts';
+import { nextCodeFor } from '../helpers/mail-sink.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { BACKEND } from '../helpers/backends.ts';
 import {
@@ -174,5 +175,26 @@ describe(`rate limits protect the owner and the office, and stop strangers (${BA
       const confirmed = await b.postForm(`/interaction/${uid}/email/code`, { code: `${first}${second}` });
       assert.equal(await status(confirmed), 303, `code ${i}`);
     }
+  });
+
+  test(`signups: ${LIMITS.signupPerIp.max} a hour per address, counting only forms that passed; the 429 page says why and leads back`, async () => {
+    const ip = freshIp();
+    const b = new HttpBrowser(app.url, { ip });
+    const { uid } = await authorize(b);
+    for (let i = 0; i < 12; i++) {
+      assert.equal(await status(await b.postForm(`/interaction/${uid}/signup`, { username: 'x', email: 'not-an-address' })), 422, `invalid form ${i}`);
+    }
+    for (let i = 0; i < LIMITS.signupPerIp.max; i++) {
+      const email = `office${i}@example.com`;
+      assert.equal(await status(await b.postForm(`/interaction/${uid}/signup`, { username: `office${i}`, email })), 303, `signup ${i}`);
+      await nextCodeFor(email);
+    }
+    const refused = await b.postForm(`/interaction/${uid}/signup`, { username: 'office-extra', email: 'office-extra@example.com' }, { headers: { accept: 'text/html' } });
+    assert.equal(refused.status, 429);
+    assert.ok(Number(refused.headers.get('retry-after')) > 0);
+    const page = await refused.text();
+    assert.match(page, /Too many accounts were created from your network\. Please wait \d+ minutes? and try again\./);
+    assert.doesNotMatch(page, /passkey on another device/);
+    assert.match(page, new RegExp(`<a class="button secondary" href="/interaction/${uid}">Back to sign-in</a>`));
   });
 });

@@ -17,7 +17,7 @@ export function sameOrigin(origin: string): Middleware {
       if (!allowed) {
         throw new AppError('cross_origin_request', {
           status: 403,
-          description: 'This request came from another site and was refused. Go back and try again from this page.',
+          messageKey: 'error.crossOrigin',
         });
       }
     }

@@ -12,29 +12,31 @@ import { ACCOUNT_CLIENT_ID } from '../../oidc/account-client.ts';
 import { notifyBackchannelLogout } from '../../oidc/backchannel-logout.ts';
 import { formBody, jsonBody, parseBody } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
-import { textField } from '../text-input.ts';
-import type { Render } from '../views.ts';
+import { signedIn } from '../signed-in.ts';
+import { textField, UNTYPEABLE_MESSAGE } from '../text-input.ts';
+import type { Views } from '../views.ts';
+import { passkeyNameFor } from '../../i18n/device-name.ts';
+import type { MessageKey } from '../../i18n/translator.ts';
 import { asRegistrationResponse, registrationResponseSchema } from '../webauthn-schemas.ts';
 
 export interface AccountRoutesDeps {
   config: Pick<AppConfig, 'origin' | 'issuer'>;
   provider: Provider;
-  render: Render;
+  views: Views;
   accounts: AccountsService;
   passkeys: PasskeysService;
 }
 
 const STATE_COOKIE = 'idp_account_state';
-const renameForm = z.object({ name: textField(256, 'is longer than 64 characters').pipe(z.string().trim().min(1, 'is empty; give the passkey a name').max(64, 'is longer than 64 characters')) });
+const renameForm = z.object({ name: z.string().max(256).default('') });
+const passkeyName = textField(256, 'account.nameLong').pipe(z.string().trim().min(1, 'account.nameEmpty').max(64, 'account.nameLong'));
 const passkeyId = z.uuid();
-const NOTICES: Record<string, string> = {
-  added: 'Passkey added.',
-  renamed: 'Passkey renamed.',
-  deleted: 'Passkey deleted.',
-  email: 'You are signed in with your emailed link. Go back to the app and sign in there again: it will be quick.',
+const NOTICES: Record<string, MessageKey> = {
+  added: 'account.notice.added',
+  renamed: 'account.notice.renamed',
+  deleted: 'account.notice.deleted',
+  email: 'account.notice.email',
 };
-
-const dateFormat = new Intl.DateTimeFormat('en', { dateStyle: 'medium' });
 
 /**
  * The account page: the person's passkeys (rename, delete, add) and sign-out. It uses the
@@ -42,20 +44,15 @@ const dateFormat = new Intl.DateTimeFormat('en', { dateStyle: 'medium' });
  * first-party client) and comes back here.
  */
 export function accountRoutes(deps: AccountRoutesDeps): Router {
-  const { provider, render, accounts, passkeys, config } = deps;
+  const { provider, views, accounts, passkeys, config } = deps;
   const router = new Router({ prefix: '/account' });
   router.use(sameOrigin(config.origin));
 
-  async function currentSession(ctx: Context) {
-    const id = ctx.cookies.get('_session', { signed: true });
-    const session = id ? await provider.Session.find(id) : undefined;
-    const user = session?.accountId ? await accounts.findActive(session.accountId) : null;
-    return session && user ? { session, user } : undefined;
-  }
+  const currentSession = (ctx: Context) => signedIn(provider, accounts, ctx);
 
   async function requireSignedIn(ctx: Context): Promise<{ user: User; sessionUid: string }> {
     const current = await currentSession(ctx);
-    if (!current) throw new AppError('login_required', { status: 401, description: 'Your session has ended. Open your account page to sign in again.' });
+    if (!current) throw new AppError('login_required', { status: 401, messageKey: 'error.sessionEnded' });
     return { user: current.user, sessionUid: current.session.uid };
   }
 
@@ -81,18 +78,13 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
       ctx.redirect(url.toString());
       return;
     }
-    const list = await passkeys.list(current.user.id);
-    ctx.type = 'html';
-    ctx.body = render('account', {
-      title: 'Your account',
+    const notice = NOTICES[String(ctx.query['done'] ?? '')];
+    views.page(ctx, 'account', {
+      title: 'account.title',
       wide: true,
       user: current.user,
-      notice: NOTICES[String(ctx.query['done'] ?? '')],
-      passkeys: list.map((p) => ({
-        ...p,
-        created: dateFormat.format(p.createdAt),
-        lastUsed: p.lastUsedAt ? dateFormat.format(p.lastUsedAt) : 'not yet',
-      })),
+      notice: notice ? views.i18n(ctx).t(notice) : undefined,
+      passkeys: await passkeys.list(current.user.id),
       scripts: ['/static/js/register.js'],
     });
   });
@@ -101,10 +93,10 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
     const expected = ctx.cookies.get(STATE_COOKIE, { signed: true });
     ctx.cookies.set(STATE_COOKIE, null, { signed: true, path: '/account' });
     if (ctx.query['error']) {
-      throw new AppError('login_failed', { status: 400, description: 'Sign-in did not complete. Open your account page to try again.' });
+      throw new AppError('login_failed', { status: 400, messageKey: 'error.accountLoginFailed' });
     }
     if (!expected || ctx.query['state'] !== expected) {
-      throw new AppError('invalid_state', { status: 400, description: 'This sign-in link is stale. Open your account page to sign in again.' });
+      throw new AppError('invalid_state', { status: 400, messageKey: 'error.accountStaleState' });
     }
     const done = expected.split('.')[1];
     ctx.redirect(done ? `/account?done=${done}` : '/account');
@@ -114,15 +106,14 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
     const { user } = await requireSignedIn(ctx);
     const list = await passkeys.list(user.id);
     const passkey = list.find((p) => p.id === ctx.params['id']);
-    if (!passkey) throw new AppError('not_found', { status: 404, description: 'That passkey does not exist (any more).' });
-    ctx.type = 'html';
-    ctx.body = render('delete-passkey', { title: 'Delete passkey', passkey, last: list.length === 1 });
+    if (!passkey) throw new AppError('not_found', { status: 404, messageKey: 'error.passkeyNotFound' });
+    views.page(ctx, 'delete-passkey', { title: 'deletePasskey.title', passkey, last: list.length === 1 });
   });
 
   router.post('/passkeys/:id/delete', async (ctx) => {
     const { user } = await requireSignedIn(ctx);
     const id = parseBody(passkeyId, ctx.params['id']);
-    if (!(await passkeys.remove(user.id, id))) throw new AppError('not_found', { status: 404, description: 'That passkey does not exist (any more).' });
+    if (!(await passkeys.remove(user.id, id))) throw new AppError('not_found', { status: 404, messageKey: 'error.passkeyNotFound' });
     ctx.status = 303;
     ctx.redirect('/account?done=deleted');
   });
@@ -130,8 +121,13 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
   router.post('/passkeys/:id/rename', formBody(), async (ctx) => {
     const { user } = await requireSignedIn(ctx);
     const id = parseBody(passkeyId, ctx.params['id']);
-    const { name } = parseBody(renameForm, ctx.request.body, { name: 'Passkey name' });
-    if (!(await passkeys.rename(user.id, id, name))) throw new AppError('not_found', { status: 404, description: 'That passkey does not exist (any more).' });
+    const named = passkeyName.safeParse(parseBody(renameForm, ctx.request.body).name);
+    if (!named.success) {
+      const problem = named.error.issues[0]?.message;
+      throw new AppError('invalid_request', { status: 400, messageKey: problem === UNTYPEABLE_MESSAGE ? 'account.nameUntypeable' : (problem as MessageKey) });
+    }
+    const name = named.data;
+    if (!(await passkeys.rename(user.id, id, name))) throw new AppError('not_found', { status: 404, messageKey: 'error.passkeyNotFound' });
     ctx.status = 303;
     ctx.redirect('/account?done=renamed');
   });
@@ -144,7 +140,7 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
   router.post('/passkeys/register/verify', jsonBody(), async (ctx) => {
     const { user, sessionUid } = await requireSignedIn(ctx);
     const { credential } = parseBody(z.object({ credential: registrationResponseSchema }), ctx.request.body);
-    await passkeys.finishRegistration(`account:${sessionUid}`, user, asRegistrationResponse(credential));
+    await passkeys.finishRegistration(`account:${sessionUid}`, user, asRegistrationResponse(credential), passkeyNameFor(views.i18n(ctx), ctx.get('user-agent')));
     ctx.body = { redirectTo: '/account?done=added' };
   });
 
@@ -156,8 +152,7 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
       await current.session.destroy();
     }
     for (const name of ['_session', '_session.sig']) ctx.cookies.set(name, null, { path: '/' });
-    ctx.type = 'html';
-    ctx.body = render('logged-out', { title: 'Signed out' });
+    views.page(ctx, 'logged-out', { title: 'loggedOut.title' });
   });
 
   return router;

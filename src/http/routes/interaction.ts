@@ -5,23 +5,29 @@ import { z } from 'zod';
 import type { AppConfig } from '../../config/env.ts';
 import type { User } from '../../db/entities/user.ts';
 import { AppError } from '../../errors.ts';
+import type { Translator } from '../../i18n/translator.ts';
 import type { AccountsService } from '../../services/accounts.ts';
+import { CODE_LENGTH } from '../../services/one-time-codes.ts';
+import type { PasskeysService } from '../../services/passkeys.ts';
+import type { SignupsService, VerifyResult } from '../../services/signups.ts';
 import { LIMITS, type Throttle } from '../../services/throttle.ts';
 import type { InteractionStateStore } from '../../stores/interaction-state.ts';
 import { finishForForm, loadInteraction, type Interaction } from '../interaction.ts';
 import { formBody, parseBody } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
 import { rememberedUser } from '../remembered-user.ts';
-import { textField } from '../text-input.ts';
-import type { Render } from '../views.ts';
-import { describeScopes } from '../scopes.ts';
+import { textField, UNTYPEABLE_MESSAGE } from '../text-input.ts';
+import type { PageData, Views } from '../views.ts';
+import { describedScopes } from '../scopes.ts';
 import { PROOF_COOKIE } from './magic-link.ts';
 
 export interface InteractionRoutesDeps {
-  config: Pick<AppConfig, 'origin' | 'signup'>;
+  config: Pick<AppConfig, 'origin' | 'signup' | 'magicLinkTtl'>;
   provider: Provider;
-  render: Render;
+  views: Views;
   accounts: AccountsService;
+  passkeys: Pick<PasskeysService, 'count'>;
+  signups: SignupsService;
   states: InteractionStateStore;
   throttle: Throttle;
 }
@@ -29,6 +35,17 @@ export interface InteractionRoutesDeps {
 const loginForm = z.object({ login: z.string().max(320).default('') });
 const loginText = textField(320);
 const signupForm = z.object({ username: z.string().max(320).default(''), email: z.string().max(320).default('') });
+const codeForm = z.object({ code: z.string().max(32).default('') });
+
+/** What the signup code page says when a typed code does not create the account. */
+function codeError(i18n: Translator, result: Exclude<VerifyResult, { ok: true } | { reason: 'taken' }>): string {
+  switch (result.reason) {
+    case 'wrong_code': return i18n.t('verify.error.wrong', { count: result.attemptsLeft });
+    case 'malformed': return i18n.t('verify.error.malformed', { length: CODE_LENGTH });
+    case 'too_many_attempts': return i18n.t('verify.error.tooMany');
+    case 'expired': return i18n.t('verify.error.expired');
+  }
+}
 const consentForm = z.object({ decision: z.enum(['allow', 'deny']) });
 
 /**
@@ -37,7 +54,7 @@ const consentForm = z.object({ decision: z.enum(['allow', 'deny']) });
  * under /interaction/:uid, the path of oidc-provider's interaction cookie.
  */
 export function interactionRoutes(deps: InteractionRoutesDeps): Router {
-  const { provider, render, accounts, states, throttle, config } = deps;
+  const { provider, views, accounts, passkeys, signups, states, throttle, config } = deps;
   const router = new Router({ prefix: '/interaction/:uid' });
   router.use(sameOrigin(config.origin));
 
@@ -46,32 +63,44 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     return client?.clientName ?? client?.clientId ?? 'the app';
   }
 
-  function page(ctx: Context, template: string, data: Record<string, unknown>, status = 200) {
-    ctx.status = status;
-    ctx.type = 'html';
-    ctx.body = render(template, { base: `/interaction/${ctx.params['uid']}`, signupOpen: config.signup === 'open', ...data });
+  /** A sign-in page, in the language the person chose, else the app's ui_locales, else the browser's. */
+  async function page(ctx: Context, details: Interaction, template: string, data: PageData, status = 200) {
+    views.page(ctx, template, {
+      base: `/interaction/${details.uid}`,
+      signupOpen: config.signup === 'open',
+      clientName: await clientName(details),
+      ...data,
+    }, { status, uiLocales: details.params['ui_locales'] });
   }
+  const i18nOf = (ctx: Context, details: Interaction) => views.i18n(ctx, details.params['ui_locales']);
 
   async function showLogin(ctx: Context, details: Interaction, extra: Record<string, unknown> = {}, status = 200) {
-    page(ctx, 'login', { title: 'Sign in', clientName: await clientName(details), scripts: ['/static/js/login.js'], ...extra }, status);
+    await page(ctx, details, 'login', { title: 'login.title', scripts: ['/static/js/login.js'], ...extra }, status);
   }
 
+  /** Accounts without a passkey lead with the emailed link: a passkey button could not work for them. */
   async function showPasskeyStep(ctx: Context, details: Interaction, user: User) {
-    page(ctx, 'passkey', {
-      title: 'Sign in with a passkey',
-      clientName: await clientName(details),
+    const hasPasskeys = (await passkeys.count(user.id)) > 0;
+    await page(ctx, details, 'passkey', {
+      title: 'passkey.title',
       displayName: user.name ?? user.username,
-      emailLinkEnabled: true,
-      scripts: ['/static/js/passkey.js'],
+      hasPasskeys,
+      scripts: hasPasskeys ? ['/static/js/passkey.js'] : [],
     });
   }
+
+  async function showSignupCode(ctx: Context, details: Interaction, email: string, extra: Record<string, unknown> = {}, status = 200) {
+    await page(ctx, details, 'signup-verify', { title: 'verify.title', email, minutes: Math.round(config.magicLinkTtl / 60), ...extra }, status);
+  }
+
+  const requester = (ctx: Context, details: Interaction) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent'), i18n: i18nOf(ctx, details) });
 
   router.get('/', async (ctx) => {
     const details = await loadInteraction(provider, ctx);
     const uid = details.uid;
     if (details.prompt.name === 'consent') {
       const scopes = String(details.params['scope'] ?? '').split(' ');
-      page(ctx, 'consent', { title: 'Allow access?', clientName: await clientName(details), permissions: describeScopes(scopes) });
+      await page(ctx, details, 'consent', { title: 'consent.title', scopes: describedScopes(scopes) });
       return;
     }
     const proof = ctx.cookies.get(PROOF_COOKIE, { signed: true });
@@ -90,9 +119,8 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       return;
     }
     if (state.provenUserId) {
-      page(ctx, 'create-passkey', {
-        title: 'Create a passkey',
-        clientName: await clientName(details),
+      await page(ctx, details, 'create-passkey', {
+        title: 'create.title',
         passkeysBeforeVerification: state.passkeysBeforeVerification ?? 0,
         scripts: ['/static/js/register.js'],
       });
@@ -113,7 +141,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     const { login } = parseBody(loginForm, ctx.request.body);
     const checked = loginText.safeParse(login);
     if (!checked.success) {
-      await showLogin(ctx, details, { login: '', error: `Username or email ${checked.error.issues[0]?.message}.` }, 422);
+      await showLogin(ctx, details, { login: '', error: i18nOf(ctx, details).t(checked.error.issues[0]?.message === UNTYPEABLE_MESSAGE ? 'login.untypeable' : 'login.tooLong') }, 422);
       return;
     }
     const lookupCharge = await throttle.charge(LIMITS.lookupPerIp, ctx.ip);
@@ -121,7 +149,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     if (!user) {
       await showLogin(ctx, details, {
         login,
-        error: login.trim() ? 'We could not find an account with that username or email.' : 'Enter your username or email.',
+        error: i18nOf(ctx, details).t(login.trim() ? 'login.notFound' : 'login.empty'),
       }, 422);
       return;
     }
@@ -141,29 +169,82 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
   router.get('/signup', async (ctx) => {
     if (config.signup !== 'open') return;
     const details = await loadInteraction(provider, ctx);
-    page(ctx, 'signup', { title: 'Create an account', clientName: await clientName(details), values: {}, errors: {} });
+    await page(ctx, details, 'signup', { title: 'signup.title', values: {}, errors: {} });
   });
 
+  // The form: checked, then a code goes to the address. Only a valid, free username and address
+  // is a signup attempt and counts towards the per-IP limit.
   router.post('/signup', formBody(), async (ctx) => {
     if (config.signup !== 'open') return;
     const details = await loadInteraction(provider, ctx);
-    await throttle.charge(LIMITS.signupPerIp, ctx.ip);
     const values = parseBody(signupForm, ctx.request.body);
-    const result = await accounts.signup(values);
-    if (!result.ok) {
-      page(ctx, 'signup', { title: 'Create an account', clientName: await clientName(details), values, errors: result.errors }, 422);
+    const check = await accounts.checkSignup(values);
+    if (!check.ok) {
+      await page(ctx, details, 'signup', { title: 'signup.title', values, errors: check.errors }, 422);
       return;
     }
-    await states.set(details.uid, { provenUserId: result.user.id });
+    const charges = [await throttle.charge(LIMITS.signupPerIp, ctx.ip), await throttle.charge(LIMITS.mailPerIp, ctx.ip)];
+    try {
+      await signups.start(details.uid, check.account, requester(ctx, details));
+    } catch (error) {
+      await throttle.refund(charges);
+      throw error;
+    }
     ctx.status = 303;
-    ctx.redirect(`/interaction/${details.uid}`);
+    ctx.redirect(`/interaction/${details.uid}/signup/verify`);
+  });
+
+  router.get('/signup/verify', async (ctx) => {
+    if (config.signup !== 'open') return;
+    const details = await loadInteraction(provider, ctx);
+    const pending = await signups.pending(details.uid);
+    if (!pending) {
+      ctx.status = 303;
+      ctx.redirect(`/interaction/${details.uid}/signup`);
+      return;
+    }
+    await showSignupCode(ctx, details, pending.email);
+  });
+
+  router.post('/signup/verify', formBody(), async (ctx) => {
+    if (config.signup !== 'open') return;
+    const details = await loadInteraction(provider, ctx);
+    const { code } = parseBody(codeForm, ctx.request.body);
+    const charge = await throttle.charge(LIMITS.codePerIp, ctx.ip);
+    const pending = await signups.pending(details.uid);
+    const result = await signups.verify(details.uid, code);
+    if (result.ok) {
+      await throttle.refund([charge]);
+      await states.set(details.uid, { provenUserId: result.user.id });
+      ctx.status = 303;
+      ctx.redirect(`/interaction/${details.uid}`);
+      return;
+    }
+    if (result.reason === 'taken') {
+      await page(ctx, details, 'signup', { title: 'signup.title', values: pending ?? {}, errors: result.errors }, 409);
+      return;
+    }
+    if (!pending) throw new AppError('invalid_request', { status: 400, messageKey: 'verify.error.nothing' });
+    await showSignupCode(ctx, details, pending.email, { error: codeError(i18nOf(ctx, details), result), code }, 422);
+  });
+
+  router.post('/signup/resend', async (ctx) => {
+    if (config.signup !== 'open') return;
+    const details = await loadInteraction(provider, ctx);
+    const charge = await throttle.charge(LIMITS.mailPerIp, ctx.ip);
+    if (!(await signups.resend(details.uid, requester(ctx, details)))) {
+      await throttle.refund([charge]);
+      throw new AppError('invalid_request', { status: 400, messageKey: 'verify.error.nothing' });
+    }
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${details.uid}/signup/verify`);
   });
 
   // "Not now" after signup or an emailed link: the account has proven itself, finish without a passkey.
   router.post('/skip', async (ctx) => {
     const details = await loadInteraction(provider, ctx);
     const { provenUserId } = await states.get(details.uid);
-    if (!provenUserId) throw new AppError('invalid_request', { status: 400, description: 'There is nothing to skip here. Go back and sign in.' });
+    if (!provenUserId) throw new AppError('invalid_request', { status: 400, messageKey: 'error.nothingToSkip' });
     await states.clear(details.uid);
     await finishForForm(provider, ctx, { login: { accountId: provenUserId } });
   });
@@ -171,7 +252,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
   router.post('/consent', formBody(), async (ctx) => {
     const details = await loadInteraction(provider, ctx);
     if (details.prompt.name !== 'consent' || !details.session?.accountId) {
-      throw new AppError('invalid_request', { status: 400, description: 'There is nothing to allow here. Go back to the app and try again.' });
+      throw new AppError('invalid_request', { status: 400, messageKey: 'error.nothingToAllow' });
     }
     const { decision } = parseBody(consentForm, ctx.request.body);
     if (decision === 'deny') {
@@ -181,7 +262,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     const grant = details.grantId
       ? await provider.Grant.find(details.grantId)
       : new provider.Grant({ accountId: details.session.accountId, clientId: String(details.params['client_id']) });
-    if (!grant) throw new AppError('session_expired', { status: 400, description: 'This request has expired. Go back to the app and try again.' });
+    if (!grant) throw new AppError('session_expired', { status: 400, messageKey: 'error.requestExpired' });
     const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
     if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);

@@ -3,22 +3,24 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import type { AppConfig } from '../../config/env.ts';
+import type { Translator } from '../../i18n/translator.ts';
 import type { AccountsService } from '../../services/accounts.ts';
-import { CODE_LENGTH, type ConfirmCodeResult, type MagicLinksService } from '../../services/magic-links.ts';
+import type { ConfirmCodeResult, MagicLinksService } from '../../services/magic-links.ts';
+import { CODE_LENGTH } from '../../services/one-time-codes.ts';
 import type { PasskeysService } from '../../services/passkeys.ts';
 import { LIMITS, type Charge, type Throttle } from '../../services/throttle.ts';
 import { PROOF_TTL_SECONDS, type InteractionStateStore } from '../../stores/interaction-state.ts';
 import { randomToken } from '../../lib/random.ts';
-import { accountChosenIn, chosenAccount, loadInteraction } from '../interaction.ts';
+import { accountChosenIn, chosenAccount, loadInteraction, type Interaction } from '../interaction.ts';
 import { formBody, parseBody } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
 import { rememberedUser } from '../remembered-user.ts';
-import type { Render } from '../views.ts';
+import type { PageData, Views } from '../views.ts';
 
 export interface MagicLinkRoutesDeps {
   config: Pick<AppConfig, 'origin' | 'magicLinkTtl'>;
   provider: Provider;
-  render: Render;
+  views: Views;
   accounts: AccountsService;
   magicLinks: MagicLinksService;
   passkeys: Pick<PasskeysService, 'count'>;
@@ -37,17 +39,16 @@ export function maskEmail(email: string): string {
 }
 
 /** What the "Check your email" page says when a typed code does not sign in. */
-const CODE_ERRORS: Record<Exclude<ConfirmCodeResult, { ok: true }>['reason'], (result: ConfirmCodeResult) => string> = {
-  wrong_code: (result) => {
-    const left = 'attemptsLeft' in result ? result.attemptsLeft : 0;
-    return `That code is not right. ${left} ${left === 1 ? 'try' : 'tries'} left.`;
-  },
-  malformed: () => `That is not a sign-in code: it is ${CODE_LENGTH} letters and digits, like ABCD-2345. Check the email and type it again; this did not count as a try.`,
-  too_many_attempts: () => 'Too many wrong codes: this code no longer works. Ask for a new email.',
-  other_browser: () => 'Type the code in the browser where you asked for the email.',
-  expired_or_used: () => 'This code has expired or was already used. Ask for a new email.',
-  invalid: () => 'This code has expired or was already used. Ask for a new email.',
-};
+function codeError(i18n: Translator, result: Exclude<ConfirmCodeResult, { ok: true }>): string {
+  switch (result.reason) {
+    case 'wrong_code': return i18n.t('emailSent.error.wrong', { count: result.attemptsLeft });
+    case 'malformed': return i18n.t('emailSent.error.malformed', { length: CODE_LENGTH });
+    case 'too_many_attempts': return i18n.t('emailSent.error.tooMany');
+    case 'other_browser': return i18n.t('emailSent.error.otherBrowser');
+    case 'expired_or_used':
+    case 'invalid': return i18n.t('emailSent.error.expired');
+  }
+}
 
 const binding = (ctx: Context) => ctx.cookies.get(BINDING_COOKIE, { signed: true }) ?? '';
 const forgetBinding = (ctx: Context) => ctx.cookies.set(BINDING_COOKIE, null, { signed: true, path: '/' });
@@ -60,29 +61,25 @@ const linkParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{10,64}$/), se
  * in the browser holding the binding cookie, does (mail scanners open links).
  */
 export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
-  const { provider, render, accounts, magicLinks, passkeys, states, throttle, config } = deps;
+  const { provider, views, accounts, magicLinks, passkeys, states, throttle, config } = deps;
   const router = new Router();
   router.use(sameOrigin(config.origin));
   const secure = config.origin.startsWith('https:');
 
-  function page(ctx: Context, template: string, data: Record<string, unknown>, status = 200) {
-    ctx.status = status;
-    ctx.type = 'html';
-    ctx.body = render(template, data);
-  }
+  const page = (ctx: Context, template: string, data: PageData, status = 200) => views.page(ctx, template, data, { status });
 
   /**
    * "Check your email". Anyone can type a username here, so the address is shown masked:
    * enough for the owner to recognise, not enough to learn someone's email.
    */
-  function showEmailSent(ctx: Context, uid: string, email: string | undefined, extra: Record<string, unknown> = {}, status = 200) {
-    page(ctx, 'email-sent', {
-      title: 'Check your email',
-      base: `/interaction/${uid}`,
+  function showEmailSent(ctx: Context, details: Interaction, email: string | undefined, extra: Record<string, unknown> = {}, status = 200) {
+    views.page(ctx, 'email-sent', {
+      title: 'emailSent.title',
+      base: `/interaction/${details.uid}`,
       email: email ? maskEmail(email) : undefined,
       minutes: Math.round(config.magicLinkTtl / 60),
       ...extra,
-    }, status);
+    }, { status, uiLocales: details.params['ui_locales'] });
   }
 
   /**
@@ -136,7 +133,13 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
     const charges = await chargeEmail(ctx, user.id);
     let bindingValue: string;
     try {
-      ({ bindingValue } = await magicLinks.request({ user, interactionUid: details.uid, ip: ctx.ip, userAgent: ctx.get('user-agent') }));
+      ({ bindingValue } = await magicLinks.request({
+        user,
+        interactionUid: details.uid,
+        ip: ctx.ip,
+        userAgent: ctx.get('user-agent'),
+        i18n: views.i18n(ctx, details.params['ui_locales']),
+      }));
     } catch (error) {
       await throttle.refund(charges);
       throw error;
@@ -150,7 +153,7 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
   router.get('/interaction/:uid/email', async (ctx) => {
     const details = await loadInteraction(provider, ctx);
     const user = await chosenAccount(deps, details.uid);
-    showEmailSent(ctx, details.uid, user.email);
+    showEmailSent(ctx, details, user.email);
   });
 
   router.post('/interaction/:uid/email/code', formBody(), async (ctx) => {
@@ -172,7 +175,7 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
     }
     if (result.reason === 'too_many_attempts' || result.reason === 'expired_or_used') forgetBinding(ctx);
     const user = state.userId ? await accounts.findActive(state.userId) : null;
-    showEmailSent(ctx, details.uid, user?.email, { error: CODE_ERRORS[result.reason](result), code }, 422);
+    showEmailSent(ctx, details, user?.email, { error: codeError(views.i18n(ctx, details.params['ui_locales']), result), code }, 422);
   });
 
   // Opening the link (a person, or a mail scanner): shows who it is for; consumes nothing.
@@ -180,14 +183,14 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
     const params = linkParams.safeParse(ctx.params);
     const link = params.success ? await magicLinks.peek(params.data.id, binding(ctx)) : undefined;
     if (!link) {
-      page(ctx, 'email-link-invalid', { title: 'This link no longer works' }, 410);
+      page(ctx, 'email-link-invalid', { title: 'linkInvalid.title' }, 410);
       return;
     }
     if (!link.sameBrowser) {
-      page(ctx, 'email-other-browser', { title: 'Open this link where you asked for it' });
+      page(ctx, 'email-other-browser', { title: 'otherBrowser.title' });
       return;
     }
-    page(ctx, 'email-confirm', { title: 'Continue signing in', displayName: link.displayName, action: ctx.path });
+    page(ctx, 'email-confirm', { title: 'emailConfirm.title', displayName: link.displayName, action: ctx.path });
   });
 
   router.post('/email/:id/:secret', async (ctx) => {
@@ -195,8 +198,8 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
     const charge = await throttle.charge(LIMITS.linkPerIp, ctx.ip);
     const result = await magicLinks.confirmLink({ id, secret, bindingValue: binding(ctx) });
     if (!result.ok) {
-      if (result.reason === 'other_browser') page(ctx, 'email-other-browser', { title: 'Open this link where you asked for it' }, 403);
-      else page(ctx, 'email-link-invalid', { title: 'This link no longer works' }, 410);
+      if (result.reason === 'other_browser') page(ctx, 'email-other-browser', { title: 'otherBrowser.title' }, 403);
+      else page(ctx, 'email-link-invalid', { title: 'linkInvalid.title' }, 410);
       return;
     }
     forgetBinding(ctx);

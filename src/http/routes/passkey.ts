@@ -11,6 +11,8 @@ import { chosenAccount, finishForScript, loadInteraction } from '../interaction.
 import { jsonBody, parseBody, scriptEndpoints } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
 import { rememberedUser } from '../remembered-user.ts';
+import type { Views } from '../views.ts';
+import { passkeyNameFor } from '../../i18n/device-name.ts';
 import {
   asAuthenticationResponse,
   asRegistrationResponse,
@@ -26,6 +28,7 @@ export interface PasskeyRoutesDeps {
   passkeys: PasskeysService;
   states: InteractionStateStore;
   throttle: Throttle;
+  views: Pick<Views, 'i18n'>;
 }
 
 const verifyRequest = z.object({ mode: authenticationOptionsRequestSchema.shape.mode, credential: authenticationResponseSchema });
@@ -45,7 +48,7 @@ export function passkeyRoutes(deps: PasskeyRoutesDeps): Router {
   async function provenUser(uid: string) {
     const { provenUserId } = await states.get(uid);
     const user = provenUserId ? await accounts.findActive(provenUserId) : null;
-    if (!user) throw new AppError('not_allowed', { status: 403, description: 'Sign in first, then create a passkey.' });
+    if (!user) throw new AppError('not_allowed', { status: 403, messageKey: 'error.signInFirst' });
     return user;
   }
 
@@ -81,7 +84,8 @@ export function passkeyRoutes(deps: PasskeyRoutesDeps): Router {
     const details = await loadInteraction(provider, ctx);
     const { credential } = parseBody(registerRequest, ctx.request.body);
     const user = await provenUser(details.uid);
-    await passkeys.finishRegistration(owner(details.uid, 'register'), user, asRegistrationResponse(credential));
+    const deviceName = passkeyNameFor(deps.views.i18n(ctx, details.params['ui_locales']), ctx.get('user-agent'));
+    await passkeys.finishRegistration(owner(details.uid, 'register'), user, asRegistrationResponse(credential), deviceName);
     await states.clear(details.uid);
     rememberedUser.set(ctx, user.id, deps.config.origin.startsWith('https:'));
     await finishForScript(provider, ctx, { login: { accountId: user.id } });

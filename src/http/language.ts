@@ -1,0 +1,87 @@
+import type { Context, Middleware } from 'koa';
+import { LANGUAGE_NAMES, type Language } from '../i18n/languages.ts';
+import { chooseLanguage } from '../i18n/negotiate.ts';
+import { createTranslator, type Translator } from '../i18n/translator.ts';
+
+/** The person's language choice on this site (the switcher's `?lang=`): a preference, not a secret. */
+export const LANGUAGE_COOKIE = 'idp_lang';
+const ONE_YEAR_MS = 365 * 24 * 60 * 60 * 1000;
+
+declare module 'koa' {
+  interface DefaultState {
+    i18n?: Translator;
+  }
+}
+
+export interface LanguageOptions {
+  allowed: readonly Language[];
+  secure: boolean;
+  /** Production shows a missing message's key instead of failing the request. */
+  lenient: boolean;
+}
+
+/** A link of the language switcher: this page in another language. */
+export interface LanguageLink {
+  lang: Language;
+  name: string;
+  href: string;
+  current: boolean;
+}
+
+export function createLanguages(options: LanguageOptions) {
+  const translators = new Map(options.allowed.map((lang) => [lang, createTranslator(lang, { lenient: options.lenient })]));
+  const translatorFor = (lang: Language) => translators.get(lang) ?? createTranslator(lang, { lenient: options.lenient });
+
+  function choose(ctx: Context, uiLocales?: unknown): Language {
+    return chooseLanguage(options.allowed, {
+      chosen: [ctx.query['lang'], ctx.cookies.get(LANGUAGE_COOKIE)],
+      uiLocales,
+      accepts: (languages) => ctx.acceptsLanguages(languages),
+    });
+  }
+
+  return {
+    /**
+     * Picks the request's language; `?lang=` (the switcher) is remembered in a cookie. Responses
+     * vary with Accept-Language and that cookie.
+     */
+    middleware(): Middleware {
+      return async (ctx, next) => {
+        const requested = ctx.query['lang'];
+        const lang = choose(ctx);
+        if (requested === lang) {
+          ctx.cookies.set(LANGUAGE_COOKIE, lang, { httpOnly: true, sameSite: 'lax', secure: options.secure, maxAge: ONE_YEAR_MS, path: '/', overwrite: true });
+        }
+        ctx.state.i18n = translatorFor(lang);
+        ctx.vary('Accept-Language');
+        ctx.vary('Cookie');
+        await next();
+      };
+    },
+
+    /** The translator for this request; the app's `ui_locales` counts unless the person chose. */
+    of(ctx: Context, uiLocales?: unknown): Translator {
+      if (uiLocales !== undefined) return translatorFor(choose(ctx, uiLocales));
+      return ctx.state.i18n ?? translatorFor(choose(ctx));
+    },
+
+    /** Links to this page in each allowed language (only for pages reached by GET). */
+    links(ctx: Context, current: Language): LanguageLink[] {
+      if (options.allowed.length < 2 || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return [];
+      return options.allowed.map((lang) => ({
+        lang,
+        name: LANGUAGE_NAMES[lang],
+        href: `${ctx.path}?${new URLSearchParams({ ...pickQuery(ctx), lang })}`,
+        current: lang === current,
+      }));
+    },
+  };
+}
+
+/** The query kept on a switcher link: a few known, harmless parameters (not codes or states). */
+function pickQuery(ctx: Context): Record<string, string> {
+  const done = ctx.query['done'];
+  return typeof done === 'string' && /^[a-z]{1,16}$/.test(done) ? { done } : {};
+}
+
+export type Languages = ReturnType<typeof createLanguages>;
