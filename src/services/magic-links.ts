@@ -1,13 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { User } from '../db/entities/user.ts';
 import { AppError } from '../errors.ts';
-import { describeDevice } from '../i18n/device-name.ts';
-import { translationData, type Translator } from '../i18n/translator.ts';
+import type { Translator } from '../i18n/translator.ts';
 import type { Logger } from '../lib/logger.ts';
 import { randomToken } from '../lib/random.ts';
 import type { UsersRepository } from '../repositories/users.ts';
 import type { MagicLinkRecord, MagicLinkStore } from '../stores/magic-links.ts';
-import { expiresIn, mailBranding } from './mail-branding.ts';
+import { codeMailData } from './mail-branding.ts';
 import type { Mailer } from './mailer.ts';
 import { argon2Hasher, CODE_PATTERN, MAX_CODE_ATTEMPTS, normaliseCode, randomCode, type PasswordHasher } from './one-time-codes.ts';
 
@@ -74,7 +73,6 @@ export function createMagicLinksService(deps: MagicLinksDeps) {
   const { store, mailer, render, config, users, logger } = deps;
   const hasher = deps.hash ?? argon2Hasher;
   const issuer = config.issuer.replace(/\/+$/, '');
-  const branding = mailBranding(config);
 
   /** The winner of the atomic take signs in; everyone else learns the link is spent. */
   async function consume(record: MagicLinkRecord, via: 'link' | 'code'): Promise<ConfirmResult> {
@@ -110,17 +108,7 @@ export function createMagicLinksService(deps: MagicLinksDeps) {
       );
 
       const link = `${issuer}/email/${id}/${secret}`;
-      const shownCode = `${code.slice(0, 4)}-${code.slice(4)}`;
-      const data = {
-        ...branding,
-        ...translationData(i18n),
-        displayName: user.name ?? user.username,
-        link,
-        code: shownCode,
-        expiresIn: expiresIn(i18n, config.magicLinkTtl),
-        browser: describeDevice(i18n, input.userAgent),
-        ip: input.ip,
-      };
+      const data = { ...codeMailData(config, code, input), displayName: user.name ?? user.username, link };
       try {
         await mailer.send(
           {
@@ -130,7 +118,7 @@ export function createMagicLinksService(deps: MagicLinksDeps) {
             html: render('mail/sign-in.html.eta', data),
           },
           // Printed by the outbox in development only; production never prints links or codes.
-          { devNote: `sign-in link for ${user.username}: ${link} (code ${shownCode})` },
+          { devNote: `sign-in link for ${user.username}: ${link} (code ${data.code})` },
         );
       } catch (error) {
         await store.delete(id);

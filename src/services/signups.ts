@@ -1,12 +1,10 @@
 import type { User } from '../db/entities/user.ts';
 import { AppError } from '../errors.ts';
-import { describeDevice } from '../i18n/device-name.ts';
-import { translationData, type Translator } from '../i18n/translator.ts';
 import type { Logger } from '../lib/logger.ts';
 import { randomToken } from '../lib/random.ts';
 import type { PendingSignupStore } from '../stores/pending-signups.ts';
 import type { AccountsService, NewAccount, SignupErrors } from './accounts.ts';
-import { expiresIn, mailBranding, type MailBrandingConfig } from './mail-branding.ts';
+import { codeMailData, type MailBrandingConfig, type MailRequester } from './mail-branding.ts';
 import type { Mailer } from './mailer.ts';
 import { argon2Hasher, CODE_PATTERN, MAX_CODE_ATTEMPTS, normaliseCode, randomCode, type PasswordHasher } from './one-time-codes.ts';
 
@@ -24,12 +22,6 @@ export interface SignupsDeps {
   hash?: PasswordHasher;
 }
 
-/** Who is asking, for the email's "requested from" line. */
-export interface Requester {
-  ip: string;
-  userAgent: string | undefined;
-  i18n: Translator;
-}
 
 export type VerifyResult =
   | { ok: true; user: User }
@@ -47,35 +39,24 @@ export type VerifyResult =
 export function createSignupsService(deps: SignupsDeps) {
   const { store, accounts, mailer, render, config, logger } = deps;
   const hasher = deps.hash ?? argon2Hasher;
-  const branding = mailBranding(config);
 
-  async function sendCode(interactionUid: string, account: { username: string; email: string }, requester: Requester): Promise<void> {
+  async function sendCode(interactionUid: string, account: { username: string; email: string }, requester: MailRequester): Promise<void> {
     const code = randomCode();
     await store.save(
       interactionUid,
       { ...account, codeId: randomToken(12), codeHash: await hasher.hash(code), expiresAt: Date.now() + config.magicLinkTtl * 1000 },
       config.magicLinkTtl,
     );
-    const { i18n } = requester;
-    const shownCode = `${code.slice(0, 4)}-${code.slice(4)}`;
-    const data = {
-      ...branding,
-      ...translationData(i18n),
-      username: account.username,
-      code: shownCode,
-      expiresIn: expiresIn(i18n, config.magicLinkTtl),
-      browser: describeDevice(i18n, requester.userAgent),
-      ip: requester.ip,
-    };
+    const data = { ...codeMailData(config, code, requester), username: account.username };
     try {
       await mailer.send(
         {
           to: account.email,
-          subject: i18n.t('mail.verify.subject', { app: config.appName, code: shownCode }),
+          subject: requester.i18n.t('mail.verify.subject', { app: config.appName, code: data.code }),
           text: render('mail/verify-email.text.eta', data),
           html: render('mail/verify-email.html.eta', data),
         },
-        { devNote: `signup code for ${account.username}: ${shownCode}` },
+        { devNote: `signup code for ${account.username}: ${data.code}` },
       );
     } catch (error) {
       await store.delete(interactionUid);
@@ -86,13 +67,13 @@ export function createSignupsService(deps: SignupsDeps) {
 
   return {
     /** Mails a code for a checked signup (accounts.checkSignup); nothing is created yet. */
-    start: (interactionUid: string, account: NewAccount, requester: Requester) => sendCode(interactionUid, account, requester),
+    start: (interactionUid: string, account: NewAccount, requester: MailRequester) => sendCode(interactionUid, account, requester),
 
     /** The signup waiting in this sign-in, if any (the page shows its address). */
     pending: (interactionUid: string) => store.get(interactionUid),
 
     /** A fresh code for the waiting signup; the old one stops working. False when nothing waits. */
-    async resend(interactionUid: string, requester: Requester): Promise<boolean> {
+    async resend(interactionUid: string, requester: MailRequester): Promise<boolean> {
       const pending = await store.get(interactionUid);
       if (!pending) return false;
       await sendCode(interactionUid, { username: pending.username, email: pending.email }, requester);
