@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { BACKEND } from '../helpers/backends.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { launchBrowser, screenshotAllWays, ARTIFACTS_DIR, type Browser } from '../helpers/browser.ts';
-import { addVirtualAuthenticator, beginSignIn } from '../helpers/sign-in.ts';
+import { addVirtualAuthenticator, beginSignIn, signUpInBrowser } from '../helpers/sign-in.ts';
 import { signUpAndRegister } from '../helpers/http-flow.ts';
 import { closedPort, startSmtpServer, type TestSmtpServer, type ReceivedMail } from '../helpers/smtp.ts';
 
@@ -173,8 +173,10 @@ describe(`emailed sign-in links in Chromium with a real SMTP server (${BACKEND})
   });
 
   test('an address first proven by email on an account that already has passkeys warns the owner (pre-hijacking)', async () => {
-    // Someone signs up with Wendy's address and registers their own passkey…
+    // An account whose address nobody proved (made before verified signup, or by an operator),
+    // with someone's passkey on it…
     await signUpAndRegister(app.url, { username: 'not-wendy', email: 'wendy@example.com', ip: '10.7.0.1' });
+    await app.container.dataSource.getRepository('User').update({ username: 'not-wendy' }, { emailVerified: false });
     // …then Wendy, who never signed up, gets in by email and must be told.
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -186,6 +188,26 @@ describe(`emailed sign-in links in Chromium with a real SMTP server (${BACKEND})
     await page.getByRole('alert').filter({ hasText: 'someone else may have signed up with your address' }).waitFor();
     await screenshotAllWays(page, 'email-prehijack-warning');
     assert.ok(await page.getByRole('button', { name: 'Create a passkey' }).isVisible());
+    await context.close();
+  });
+
+  test('someone who signed up with a passkey and later uses an emailed link in the same browser sees no warning', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await addVirtualAuthenticator(page);
+    const signIn = await beginSignIn(app.url, page);
+    await signUpInBrowser(page, 'vince', 'vince@example.com');
+    await signIn.finish();
+    // Later, signed out of the provider; the browser still knows who they are.
+    await context.clearCookies({ name: /^_session/ });
+    const seen = smtp.mails.length;
+    await beginSignIn(app.url, page);
+    await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+    const { link } = await mailAfter(smtp, seen);
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Continue as vince' }).click();
+    await page.waitForURL((url) => !url.pathname.startsWith('/email/'));
+    assert.doesNotMatch(await page.locator('body').innerText(), /someone else may have signed up/);
     await context.close();
   });
 
@@ -243,7 +265,7 @@ describe(`emailed sign-in edge cases in Chromium (${BACKEND})`, () => {
       const context = await browser.newContext();
       const page = await context.newPage();
       await requestEmail(page, app, 'sam');
-      await page.getByText("We couldn't send the email — try again.").waitFor();
+      await page.getByText('We couldn’t send the email — try again.').waitFor();
       await screenshotAllWays(page, 'email-failed');
       assert.equal((await fetch(`${app.url}/healthz`)).status, 200);
       assert.equal((await fetch(`${app.url}/readyz`)).status, 200);
