@@ -8,16 +8,21 @@ import { trustedProxyTest } from './http/client-ip.ts';
 import { errorHandler } from './http/middleware/errors.ts';
 import { firstPartyOfflineAccess } from './http/middleware/first-party-offline-access.ts';
 import { plainHttpWarning } from './http/middleware/plain-http-warning.ts';
+import { requestMetrics } from './http/middleware/request-metrics.ts';
 import { requestContext } from './http/middleware/request-context.ts';
 import { retryAfterOn503 } from './http/middleware/retry-after.ts';
 import { securityHeaders } from './http/middleware/security-headers.ts';
 import { pinRequestsToIssuer } from './http/pin-to-issuer.ts';
+import { mountProvider, pinProvider } from './http/current-provider.ts';
 import { accountRoutes } from './http/routes/account.ts';
+import { accountLinkRoutes } from './http/routes/account-links.ts';
+import { createSignupGate } from './http/invitation.ts';
 import { formPostRedirectRoutes } from './http/routes/form-post-redirect.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { homeRoutes } from './http/routes/home.ts';
 import { interactionRoutes } from './http/routes/interaction.ts';
 import { magicLinkRoutes } from './http/routes/magic-link.ts';
+import { metricsRoutes } from './http/routes/metrics.ts';
 import { passkeyRoutes } from './http/routes/passkey.ts';
 import { themeRoutes } from './http/routes/theme.ts';
 
@@ -28,16 +33,22 @@ const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
  * oidc-provider. No global body parser: oidc-provider parses its own bodies.
  */
 export function createApp(container: Container): Koa {
-  const { config, provider, views, accounts, passkeys, magicLinks, signups, states, throttle } = container;
+  const { config, provider, views, accounts, passkeys, magicLinks, signups, states, throttle, audit, accountSessions, accountLinks, notices } = container;
+  const signupGate = createSignupGate(config, accountLinks);
   const app = new Koa();
   // URLs, cookies' Secure flag and ctx.ip come from ISSUER and TRUST_PROXY, never from what a
   // request claims about itself; the mounted provider must see exactly what we see.
   const isTrustedProxy = trustedProxyTest(config.trustProxy);
-  pinRequestsToIssuer([app, provider], { issuer: config.issuer, isTrustedProxy });
+  // (Every oidc-provider instance is pinned alike where it is built: container.ts.)
+  pinRequestsToIssuer([app], { issuer: config.issuer, isTrustedProxy });
   // Must equal oidc-provider's cookie keys: mounted, it reads its signed cookies through our ctx.
   app.keys = container.cookieKeys;
   app.silent = true;
 
+  // First, so the latency histogram sees the whole request and its final status.
+  app.use(requestMetrics(container.metrics));
+  // The oidc-provider instance current when the request arrived serves all of it (provider-holder.ts).
+  app.use(pinProvider(container.providers));
   app.use(requestContext(container.logger));
   app.use(plainHttpWarning({
     issuer: config.issuer,
@@ -52,13 +63,15 @@ export function createApp(container: Container): Koa {
 
   for (const router of [
     healthRoutes(container.health),
+    metricsRoutes(container.metrics, config),
     formPostRedirectRoutes(),
     themeRoutes(config.appAccent),
     homeRoutes({ provider, accounts, views }),
-    interactionRoutes({ config, provider, views, accounts, passkeys, signups, states, throttle }),
-    passkeyRoutes({ config, provider, accounts, passkeys, states, throttle, views }),
-    accountRoutes({ config, provider, views, accounts, passkeys }),
-    magicLinkRoutes({ config, provider, views, accounts, magicLinks, passkeys, states, throttle }),
+    interactionRoutes({ config, provider, views, accounts, passkeys, signups, signupGate, accountLinks, audit, states, throttle }),
+    passkeyRoutes({ config, provider, accounts, passkeys, states, throttle, views, audit, notices }),
+    accountRoutes({ config, provider, views, accounts, passkeys, audit, accountSessions, notices }),
+    accountLinkRoutes({ config, views, accounts, accountLinks, signupGate, states, throttle, audit }),
+    magicLinkRoutes({ config, provider, views, accounts, magicLinks, passkeys, states, throttle, notices, audit }),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
@@ -66,6 +79,6 @@ export function createApp(container: Container): Koa {
 
   app.use(retryAfterOn503);
   app.use(firstPartyOfflineAccess(provider));
-  app.use(mount(provider));
+  app.use(mountProvider(container.providers));
   return app;
 }

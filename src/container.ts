@@ -7,18 +7,33 @@ import { connectDatabase, createDataSource, EMBEDDED_DATABASE_FILE, pingDatabase
 import type { Logger } from './lib/logger.ts';
 import { withAccountClient } from './oidc/account-client.ts';
 import { createAdapterFactory } from './oidc/adapter.ts';
-import { createProviderConfiguration } from './oidc/configuration.ts';
+import { createProviderConfiguration, LONGEST_TOKEN_LIFETIME_SECONDS } from './oidc/configuration.ts';
 import { createFindAccount } from './oidc/find-account.ts';
 import { createProvider } from './oidc/provider.ts';
+import { startKeyRefresh, type KeyRefresh } from './oidc/key-refresh.ts';
+import { createProviderHolder, type ProviderHolder, type ProviderInputs } from './oidc/provider-holder.ts';
+import { trustedProxyTest } from './http/client-ip.ts';
+import { pinRequestsToIssuer } from './http/pin-to-issuer.ts';
 import { createUsersRepository, type UsersRepository } from './repositories/users.ts';
 import { createSigningKeysRepository } from './repositories/signing-keys.ts';
 import { createPasskeysRepository } from './repositories/passkeys.ts';
 import { createAccountsService, type AccountsService } from './services/accounts.ts';
+import { createAuditLog, type AuditLog } from './audit/audit-log.ts';
+import { auditProviderEvents } from './audit/provider-events.ts';
+import { createAccountSessions, type AccountSessions } from './oidc/account-sessions.ts';
+import { createAccountLinksRepository } from './repositories/account-links.ts';
+import { createAuditEventsRepository } from './repositories/audit-events.ts';
+import { createGroupsRepository } from './repositories/groups.ts';
+import { createAccountLinksService, type AccountLinksService } from './services/account-links.ts';
+import { createGroupsService, type GroupsService } from './services/groups.ts';
+import { createSecurityNotices, type SecurityNotices } from './services/security-notices.ts';
 import { createMagicLinksService, type MagicLinksService } from './services/magic-links.ts';
 import { createMailer } from './services/mailer.ts';
 import { createPasskeysService, type PasskeysService } from './services/passkeys.ts';
 import { createMagicLinkStore } from './stores/magic-links.ts';
-import { createThrottle, type Throttle } from './services/throttle.ts';
+import { createThrottle, LIMITS, type Throttle } from './services/throttle.ts';
+import { countEmailSignIns, countMail, countPasskeySignIns, countSignups, countTokens } from './metrics/instrument.ts';
+import { createMetrics, type Metrics } from './metrics/registry.ts';
 import { createChallengeStore } from './stores/challenges.ts';
 import { createInteractionStateStore, type InteractionStateStore } from './stores/interaction-state.ts';
 import { createRateLimiter } from './stores/rate-limits.ts';
@@ -45,6 +60,8 @@ export interface ContainerOptions {
   storePrefix?: string;
   /** How long to keep retrying an unreachable database or store at start. */
   databaseTimeoutMs?: number;
+  /** How often the signing keys are re-read (oidc/key-refresh.ts); tests shorten it. */
+  keyRefreshIntervalMs?: number;
 }
 
 /** Everything the app is made of, wired once. The one place that knows every concrete part. */
@@ -56,13 +73,24 @@ export interface Container {
   store: KeyValueStore;
   users: UsersRepository;
   accounts: AccountsService;
+  groups: GroupsService;
+  audit: AuditLog;
+  accountSessions: AccountSessions;
+  accountLinks: AccountLinksService;
+  notices: SecurityNotices;
   passkeys: PasskeysService;
   magicLinks: MagicLinksService;
   signups: SignupsService;
   states: InteractionStateStore;
   throttle: Throttle;
   health: HealthService;
+  metrics: Metrics;
+  /** Stands in for the current oidc-provider instance (see `providers`). */
   provider: Provider;
+  /** The replaceable oidc-provider instance: reloaded with new signing keys or client files. */
+  providers: ProviderHolder;
+  /** Keeps the provider's signing keys in step with the database; `refresh()` re-reads now. */
+  signingKeys: KeyRefresh;
   views: Views;
   languages: Languages;
   close(): Promise<void>;
@@ -98,39 +126,72 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
     });
     const users = createUsersRepository(dataSource);
     const accounts = createAccountsService({ users });
-    const passkeys = createPasskeysService({
+    const groups = createGroupsService({ groups: createGroupsRepository(dataSource) });
+    const audit = createAuditLog({ events: createAuditEventsRepository(dataSource), config: { retentionDays: config.auditRetentionDays }, logger });
+    const accountSessions = createAccountSessions(store);
+    const accountLinks = createAccountLinksService({ links: createAccountLinksRepository(dataSource), issuer: config.issuer });
+    const health = createHealthService({
+      database: () => pingDatabase(dataSource),
+      store: () => store.ping(),
+    });
+    // Counted where each event happens, by wrapping the part that knows (metrics/instrument.ts).
+    const metrics = createMetrics({
+      rateLimits: Object.values(LIMITS).map((limit) => limit.name),
+      dependencies: async () => (await health.readiness()).checks,
+      exposed: config.metricsPort !== undefined || config.metricsToken !== undefined,
+    });
+    const passkeys = countPasskeySignIns(createPasskeysService({
       config,
       passkeys: createPasskeysRepository(dataSource),
       users,
       challenges: createChallengeStore(store),
       logger,
-    });
+    }), metrics);
     const states = createInteractionStateStore(store);
     const languages = createLanguages({ allowed: config.appLanguages, secure: config.origin.startsWith('https:'), lenient: config.production });
     const views = createViews(config, languages);
     const { render } = views;
     const mailer = createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, appName: config.appName, dataDir: config.dataDir, production: config.production, logger });
-    const magicLinks = createMagicLinksService({ store: createMagicLinkStore(store), mailer, render, config, users, logger });
-    const signups = createSignupsService({ store: createPendingSignupStore(store), accounts, mailer, render, config, logger });
-    const throttle = createThrottle(createRateLimiter(store));
-    const keys = createKeysService(createSigningKeysRepository(dataSource));
-    const health = createHealthService({
-      database: () => pingDatabase(dataSource),
-      store: () => store.ping(),
-    });
-
-    const configuration = createProviderConfiguration({
-      adapter: createAdapterFactory(store),
-      findAccount: createFindAccount(accounts),
-      jwks: await keys.loadSigningKeys(),
-      cookieKeys: options.cookieKeys,
-      clients: withAccountClient(options.clients, config.issuer, config.appName),
-      // oidc-provider runs mounted in our app, on our Koa context.
-      renderPage: (ctx, page, data, status) => views.page(ctx as unknown as Context, page, data, { status }),
-      i18n: (ctx) => views.i18n(ctx as unknown as Context),
+    const magicLinks = countEmailSignIns(createMagicLinksService({ store: createMagicLinkStore(store), mailer: countMail(mailer, metrics, 'sign_in'), render, config, users, logger }), metrics);
+    const signups = countSignups(createSignupsService({ store: createPendingSignupStore(store), accounts, mailer: countMail(mailer, metrics, 'signup_code'), render, config, logger }), metrics);
+    const notices = createSecurityNotices({ mailer, render, config, logger });
+    const throttle = createThrottle(createRateLimiter(store), { onRefused: (limit) => metrics.rateLimitRefused(limit.name) });
+    const keys = createKeysService({
+      repository: createSigningKeysRepository(dataSource),
+      keyEncryptionKeys: config.keyEncryptionKeys,
+      retiredGraceMs: LONGEST_TOKEN_LIFETIME_SECONDS * 1000,
       logger,
     });
-    const provider = createProvider(config.issuer, configuration, { logger });
+    const adapter = createAdapterFactory(store);
+    const findAccount = createFindAccount(accounts, groups.namesOf);
+    const isTrustedProxy = trustedProxyTest(config.trustProxy);
+
+    // Every oidc-provider instance, the first and each reload's (provider-holder.ts), is made
+    // here, so each gets the same configuration, issuer pinning and listeners.
+    const buildProvider = ({ jwks, clients }: ProviderInputs) => {
+      const configuration = createProviderConfiguration({
+        adapter,
+        findAccount,
+        groupsOf: groups.namesOf,
+        jwks,
+        cookieKeys: options.cookieKeys,
+        clients: withAccountClient(clients, config.issuer, config.appName),
+        // oidc-provider runs mounted in our app, on our Koa context.
+        renderPage: (ctx, page, data, status) => views.page(ctx as unknown as Context, page, data, { status }),
+        i18n: (ctx) => views.i18n(ctx as unknown as Context),
+        logger,
+      });
+      const instance = createProvider(config.issuer, configuration, { logger });
+      // It also makes contexts of its own (interactionDetails): pinned like our app (app.ts).
+      pinRequestsToIssuer([instance], { issuer: config.issuer, isTrustedProxy });
+      auditProviderEvents(instance, audit);
+      countTokens(instance, metrics);
+      return instance;
+    };
+    const initialKeys = await keys.loadSigningKeys();
+    const providers = createProviderHolder(buildProvider, { jwks: { keys: initialKeys.keys }, clients: options.clients });
+    const provider = providers.provider;
+    const signingKeys = startKeyRefresh({ keys, holder: providers, initial: initialKeys, intervalMs: options.keyRefreshIntervalMs, logger });
 
     return {
       config,
@@ -140,16 +201,25 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       store,
       users,
       accounts,
+      groups,
+      audit,
+      accountSessions,
+      accountLinks,
+      notices,
       passkeys,
       magicLinks,
       signups,
       states,
       throttle,
       health,
+      metrics,
       provider,
+      providers,
+      signingKeys,
       views,
       languages,
       async close() {
+        signingKeys.stop();
         mailer.close();
         await Promise.allSettled([store.close(), dataSource.destroy()]);
       },

@@ -3,13 +3,17 @@ import './startup/check-native-modules.ts';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { loadClientFiles } from './config/clients.ts';
+import { productionClientsWarning } from './config/clients/examples.ts';
 import { loadConfig } from './config/env.ts';
 import { resolveSecretKeys } from './config/secret-keys.ts';
 import { createApp } from './app.ts';
+import { startAuditRetention } from './audit/retention.ts';
+import { createClientFilesReload } from './oidc/client-files-reload.ts';
 import { createContainer, EMBEDDED_DATABASE_FILE } from './container.ts';
 import { ConfigError } from './errors.ts';
-import { installGracefulShutdown } from './http/graceful-shutdown.ts';
+import { installGracefulShutdown, type GracefulShutdown } from './http/graceful-shutdown.ts';
 import { createLogger } from './lib/logger.ts';
+import { createMetricsServer } from './metrics/server.ts';
 
 /** In-flight requests get this long to finish after SIGTERM before connections are cut. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -36,6 +40,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, undefined, config.logFormat);
   const clients = clientFiles.map((entry) => entry.client);
   for (const warning of clientFiles.flatMap((entry) => entry.warnings)) logger.warn(`client file: ${warning}`);
+  const clientsWarning = config.production ? productionClientsWarning(clientFiles, config.clientsDir) : undefined;
+  if (clientsWarning) logger.warn({ clientsDir: config.clientsDir }, clientsWarning);
   logger.info(
     { issuer: config.issuer, rpId: config.rpId, origin: config.origin, clients: clients.length },
     'configuration loaded (WebAuthn RP ID and origin derive from ISSUER)',
@@ -62,7 +68,38 @@ async function main(): Promise<void> {
   } catch (error) {
     fail([`cannot start: ${(error as Error).message}`]);
   }
+  startAuditRetention(container.audit, logger);
+  // SIGHUP re-reads CLIENTS_DIR; a bad file keeps the running clients (client-files-reload.ts).
+  const providers = container.providers;
+  const reloadClients = createClientFilesReload({
+    clientsDir: config.clientsDir,
+    env: process.env,
+    apply: (reloaded) => providers.reload({ clients: reloaded }),
+    running: clients.length,
+    logger,
+  });
+  process.on('SIGHUP', () => {
+    logger.info({ signal: 'SIGHUP', clientsDir: config.clientsDir }, 'SIGHUP: re-reading the client files');
+    void reloadClients();
+  });
   const app = createApp(container);
+  // METRICS_PORT: /metrics on a listener of its own, on HOST like the app (in a container, Prometheus
+  // reaches neither on 127.0.0.1). Started first: a taken port stops start-up before any traffic.
+  let metricsShutdown: GracefulShutdown | undefined;
+  if (config.metricsPort !== undefined) {
+    const metricsServer = createMetricsServer(container.metrics, { token: config.metricsToken, logger });
+    metricsShutdown = installGracefulShutdown(metricsServer, { idleGraceMs: IDLE_GRACE_MS, drainTimeoutMs: DRAIN_TIMEOUT_MS });
+    metricsServer.listen(config.metricsPort, config.host);
+    try {
+      await once(metricsServer, 'listening');
+    } catch (error) {
+      await container.close();
+      fail([`cannot listen on ${config.host}:${config.metricsPort}: ${(error as Error).message}; set METRICS_PORT or HOST`]);
+    }
+    logger.info({ listen: `${config.host}:${config.metricsPort}`, token: config.metricsToken !== undefined }, 'metrics: GET /metrics on METRICS_PORT');
+  } else if (config.metricsToken !== undefined) {
+    logger.info('metrics: GET /metrics on PORT, for scrapes that send METRICS_TOKEN');
+  }
   const server = createServer(app.callback());
   const shutdown = installGracefulShutdown(server, { idleGraceMs: IDLE_GRACE_MS, drainTimeoutMs: DRAIN_TIMEOUT_MS });
   server.listen(config.port, config.host);
@@ -79,7 +116,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: draining in-flight requests');
-    const drained = await shutdown.drain();
+    const [drained] = await Promise.all([shutdown.drain(), metricsShutdown?.drain()]);
     if (drained.forced) logger.warn(drained, `drain timed out after ${DRAIN_TIMEOUT_MS} ms: busy connections were cut`);
     else logger.info(drained, 'drained: every request was answered');
     await container.close();

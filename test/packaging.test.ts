@@ -4,7 +4,9 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { parse } from 'yaml';
 import { ENV_VARIABLES, SECRET_FILE_VARIABLES, loadConfig } from '../src/config/env.ts';
@@ -212,6 +214,9 @@ function commentedExampleValue(name: string): string | undefined {
 
 const VALID_SECRET_KEYS = 'k'.repeat(43);
 const VALID_SMTP_URL = 'smtps://mailer:pass@mail.example.com:465';
+const VALID_POSTGRES_PASSWORD = 'p'.repeat(64);
+/** What a minimal .env sets; compose refuses to start without these. */
+const REQUIRED = { SECRET_KEYS: VALID_SECRET_KEYS, POSTGRES_PASSWORD: VALID_POSTGRES_PASSWORD };
 
 // ---------------------------------------------------------------------------------------------
 
@@ -243,7 +248,7 @@ describe('docker-compose.yml', () => {
     for (const name of ['ISSUER', 'DATABASE_URL', 'REDIS_URL', 'SECRET_KEYS']) {
       assert.ok(env[name], `app.environment.${name} should be set`);
     }
-    const database = new URL(interpolate(env.DATABASE_URL ?? '', {}));
+    const database = new URL(interpolate(env.DATABASE_URL ?? '', REQUIRED));
     assert.match(database.protocol, /^postgres(ql)?:$/);
     assert.equal(database.hostname, 'postgres');
     const redis = new URL(interpolate(env.REDIS_URL ?? '', {}));
@@ -255,7 +260,7 @@ describe('docker-compose.yml', () => {
 
   it('uses the same database credentials in DATABASE_URL as the postgres service', () => {
     const vars = { POSTGRES_USER: 'alice', POSTGRES_PASSWORD: 's3cret', POSTGRES_DB: 'ids' };
-    for (const given of [{}, vars]) {
+    for (const given of [{ POSTGRES_PASSWORD: VALID_POSTGRES_PASSWORD }, vars]) {
       const url = new URL(interpolate(environmentOf(service('app')).DATABASE_URL ?? '', given));
       const pg = Object.fromEntries(
         Object.entries(environmentOf(service('postgres'))).map(([k, v]) => [k, interpolate(v, given)]),
@@ -273,9 +278,22 @@ describe('docker-compose.yml', () => {
     assert.equal(interpolate(raw, { SECRET_KEYS: VALID_SECRET_KEYS }), VALID_SECRET_KEYS);
   });
 
+  it('has no default for POSTGRES_PASSWORD anywhere: compose refuses to start without it, with a message', () => {
+    const uses = strings(compose).filter((text) => /\$\{POSTGRES_PASSWORD\b/.test(text.replaceAll('$$', '')));
+    assert.ok(uses.length >= 2, 'POSTGRES_PASSWORD is used by the postgres service and in the app\'s DATABASE_URL');
+    for (const text of uses) {
+      for (const match of text.matchAll(/\$\{POSTGRES_PASSWORD([^}]*)\}/g)) {
+        assert.match(match[1] ?? '', /^:\?\s*\S/, `\${POSTGRES_PASSWORD${match[1]}}: use :? with a message, never a default`);
+      }
+      assert.throws(() => interpolate(text, { SECRET_KEYS: VALID_SECRET_KEYS }), /POSTGRES_PASSWORD: .*\.env/);
+      assert.throws(() => interpolate(text, { POSTGRES_PASSWORD: '' }), /POSTGRES_PASSWORD/);
+    }
+    assert.equal(interpolate(environmentOf(service('postgres')).POSTGRES_PASSWORD ?? '', REQUIRED), VALID_POSTGRES_PASSWORD);
+  });
+
   it('gives the app an environment that the config schema accepts', () => {
     const fromCompose = Object.fromEntries(
-      Object.entries(environmentOf(service('app'))).map(([k, v]) => [k, interpolate(v, { SECRET_KEYS: VALID_SECRET_KEYS, SMTP_URL: VALID_SMTP_URL })]),
+      Object.entries(environmentOf(service('app'))).map(([k, v]) => [k, interpolate(v, { ...REQUIRED, SMTP_URL: VALID_SMTP_URL })]),
     );
     const config = loadConfig({ ...imageEnvironment(), ...fromCompose });
     assert.equal(config.production, true);
@@ -290,7 +308,7 @@ describe('docker-compose.yml', () => {
   it('refuses to start without SMTP_URL unless .env opts in with UNSAFE_MAIL_OUTBOX=true', () => {
     const composed = (vars: Record<string, string>) => ({
       ...imageEnvironment(),
-      ...Object.fromEntries(Object.entries(environmentOf(service('app'))).map(([k, v]) => [k, interpolate(v, { SECRET_KEYS: VALID_SECRET_KEYS, ...vars })])),
+      ...Object.fromEntries(Object.entries(environmentOf(service('app'))).map(([k, v]) => [k, interpolate(v, { ...REQUIRED, ...vars })])),
     });
     assert.throws(() => loadConfig(composed({})), /SMTP_URL: required when NODE_ENV=production/);
     assert.equal(loadConfig(composed({ UNSAFE_MAIL_OUTBOX: 'true' })).unsafeMailOutbox, true);
@@ -332,6 +350,95 @@ describe('docker-compose.yml', () => {
     const clients = mountsOf(service('app')).find((m) => m.target === '/app/clients');
     assert.ok(clients?.readOnly, 'app should mount ./clients at /app/clients read-only');
   });
+
+  it('runs the app read-only, without capabilities or privilege escalation; only /data and /tmp are writable', () => {
+    const app = service('app');
+    assert.equal(app.read_only, true, 'app.read_only: true');
+    assert.deepEqual(strings(app.cap_drop), ['ALL'], 'app.cap_drop: [ALL]');
+    assert.equal(app.cap_add, undefined, 'the app needs no capability (it runs as node on port 3000)');
+    assert.ok(strings(app.security_opt).some((o) => /^no-new-privileges(:true)?$/.test(o)), 'app.security_opt: no-new-privileges:true');
+    assert.equal(app.privileged, undefined);
+    assert.ok(strings(app.tmpfs).some((t) => t.split(':')[0] === '/tmp'), 'a tmpfs for /tmp');
+    const writable = mountsOf(app).filter((m) => !m.readOnly).map((m) => m.target);
+    assert.deepEqual(writable, ['/data'], 'only /data is a writable mount');
+  });
+
+  it('starts only app, postgres and redis by default; profile-gated services use no required variable', () => {
+    for (const name of ['app', 'postgres', 'redis']) assert.equal(service(name).profiles, undefined, `${name} must not be in a profile`);
+    for (const [name, svc] of Object.entries(services)) {
+      if (dict(svc, name).profiles === undefined) continue;
+      // Compose interpolates every service, active profile or not: a `:?` here would stop `docker compose up`.
+      const required = strings(svc).flatMap((t) => [...t.replaceAll('$$', '').matchAll(/\$\{(\w+):?\?/g)].map((m) => m[1]));
+      assert.deepEqual(required, [], `${name}: no \${NAME:?} in a service behind a profile`);
+    }
+  });
+});
+
+describe('docker-compose.yml: Caddy in the proxy profile', () => {
+  const [name, caddy] = Object.entries(services).find(([, svc]) => strings(dict(svc, 'service').profiles).includes('proxy')) ?? [];
+
+  it('is a caddy:2 service behind `--profile proxy`, publishing 80 and 443', () => {
+    assert.ok(name && isDict(caddy), 'a service with profiles: ["proxy"]');
+    assert.match(String(caddy.image), /^caddy:2\b/);
+    const published = portsOf(caddy).map((p) => `${p.published}:${p.target}`);
+    for (const port of ['80:80', '443:443']) assert.ok(published.includes(port), `publishes ${port}`);
+    assert.equal(dict(dict(caddy.depends_on, 'depends_on').app, 'depends_on.app').condition, 'service_healthy');
+    assert.ok(mountsOf(caddy).some((m) => m.target === '/data' && !/^[./~]/.test(m.source)), 'certificates in a named volume at /data');
+  });
+
+  it('drops every capability but binding 80 and 443, and cannot escalate', () => {
+    assert.ok(isDict(caddy));
+    assert.deepEqual(strings(caddy.cap_drop), ['ALL']);
+    assert.deepEqual(strings(caddy.cap_add), ['NET_BIND_SERVICE']);
+    assert.ok(strings(caddy.security_opt).some((o) => /^no-new-privileges(:true)?$/.test(o)));
+  });
+
+  it('mounts the repository\'s Caddyfile, which proxies {$IDP_DOMAIN} to app:3000', () => {
+    assert.ok(isDict(caddy));
+    const mount = mountsOf(caddy).find((m) => m.target === '/etc/caddy/Caddyfile');
+    assert.ok(mount?.readOnly, 'mounts a Caddyfile read-only at /etc/caddy/Caddyfile');
+    const file = path.posix.normalize(mount.source);
+    assert.ok(existsSync(new URL(file, root)), `${mount.source} exists`);
+    const caddyfile = read(file).split(/\r?\n/).filter((line) => !line.trim().startsWith('#')).join('\n');
+    const site = /^(\S+)\s*\{([^}]*)\}/m.exec(caddyfile);
+    assert.equal(site?.[1], '{$IDP_DOMAIN}', 'one site: the IdP\'s domain');
+    assert.match(site?.[2] ?? '', /^\s*reverse_proxy\s+app:3000\s*$/m, 'reverse_proxy app:3000');
+    assert.ok(portsOf(service('app')).some((p) => p.target === '3000'), 'the app listens on 3000');
+  });
+
+  it('serves the host of ISSUER, and stops with the fix when ISSUER is not https://host', { skip: process.platform === 'win32' }, () => {
+    assert.ok(isDict(caddy));
+    const env = environmentOf(caddy);
+    assert.ok('ISSUER' in env, 'caddy gets ISSUER');
+    const command = strings(caddy.command);
+    assert.deepEqual(command.slice(0, 2), ['sh', '-c']);
+    assert.match(command[2] ?? '', /exec caddy run --config \/etc\/caddy\/Caddyfile --adapter caddyfile\s*$/);
+    // The script as the container runs it (compose turns $$ into $), with caddy replaced by a print.
+    const script = interpolate(command[2] ?? '', {}).replace(/exec caddy run .*$/m, 'echo "IDP_DOMAIN=$IDP_DOMAIN"');
+    const run = (issuer: string | undefined) => {
+      // ISSUER as compose passes it: unset in .env becomes an empty value.
+      const environment = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ISSUER: interpolate(env.ISSUER ?? '', issuer === undefined ? {} : { ISSUER: issuer }) };
+      try {
+        return { out: execFileSync('sh', ['-c', script], { env: environment, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }), code: 0 };
+      } catch (error) {
+        const failed = error as { status: number; stderr: string };
+        return { out: failed.stderr, code: failed.status };
+      }
+    };
+    assert.deepEqual(run('https://id.example.com'), { out: 'IDP_DOMAIN=id.example.com\n', code: 0 });
+    assert.deepEqual(run('https://id.example.com/'), { out: 'IDP_DOMAIN=id.example.com\n', code: 0 });
+    for (const wrong of [undefined, '', 'http://localhost:3000', 'https://id.example.com:8443', 'https://id.example.com/idp', 'id.example.com']) {
+      const result = run(wrong);
+      assert.equal(result.code, 1, `ISSUER=${wrong}`);
+      assert.match(result.out, /^error: ISSUER: .*https:\/\/id\.example\.com/, `ISSUER=${wrong}`);
+    }
+  });
+
+  it('documents TRUST_PROXY=true for Caddy: the one proxy in front', () => {
+    const text = read('docker-compose.yml');
+    assert.match(text, /TRUST_PROXY=true/);
+    assert.match(read('Caddyfile'), /TRUST_PROXY=true/);
+  });
 });
 
 describe('Dockerfile', () => {
@@ -370,17 +477,61 @@ describe('Dockerfile', () => {
     assert.ok(runtime.some((i) => i.keyword === 'EXPOSE' && /\b3000\b/.test(i.args)), 'EXPOSE 3000');
   });
 
-  it('copies only runtime files, owned by the node user', () => {
-    const copies = runtime.filter((i) => i.keyword === 'COPY');
+  it('copies only runtime files, owned by root: the node user can write to /data alone', () => {
+    const copies = runtime.filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD');
     for (const copy of copies) {
+      assert.equal(copy.keyword, 'COPY', 'no ADD in the runtime stage');
       assert.match(copy.args, /--from=\S+/, `COPY ${copy.args}: copy from the build stage`);
-      assert.match(copy.args, /--chown=node(:node)?\b/, `COPY ${copy.args}: --chown=node:node`);
+      assert.doesNotMatch(copy.args, /--chown|--chmod/, `COPY ${copy.args}: leave the app's files to root`);
     }
+    for (const run of runtime.filter((i) => i.keyword === 'RUN')) {
+      for (const match of run.args.matchAll(/\bchown\s+(?:-\S+\s+)*\S+\s+([^&;|]+)/g)) {
+        assert.deepEqual((match[1] ?? '').trim().split(/\s+/), ['/data'], `RUN ${run.args}: chown only /data`);
+      }
+      assert.doesNotMatch(run.args, /\bchmod\b.*\b[ao]?\+w|\bchmod\s+(-R\s+)?[0-7]?[0-7][2367]/, `RUN ${run.args}: make nothing world-writable`);
+    }
+    const userAt = runtime.findIndex((i) => i.keyword === 'USER');
+    assert.ok(runtime.findLastIndex((i) => i.keyword === 'COPY' || i.keyword === 'RUN') < userAt, 'copy and run as root, then switch USER');
+    assert.ok(
+      runs.some((r) => /\bchmod\s+-R\s+(u=rwX,go=rX|a\+rX,go-w|go=rX)\s+\/app\b/.test(r)),
+      'the build stage makes /app readable by everyone and writable by its owner only, whatever the checkout\'s umask',
+    );
     const copied = copies.map((c) => c.args).join(' ');
     for (const path of ['package.json', 'node_modules', 'src', 'views', 'public', 'migrations', 'clients']) {
       assert.match(copied, new RegExp(`/app/${path.replace('.', '\\.')}\\b`), `runtime stage should copy ${path}`);
     }
     assert.doesNotMatch(copied, /\/app\/(test|scripts|bench)\b/);
+  });
+
+  it('keeps the example client files out of CLIENTS_DIR, which the operator mounts', () => {
+    const clientsDir = imageEnvironment().CLIENTS_DIR ?? '';
+    let workdir = '/';
+    const destinations: { source: string; target: string }[] = [];
+    for (const instruction of runtime) {
+      if (instruction.keyword === 'WORKDIR') workdir = path.posix.resolve(workdir, instruction.args);
+      if (instruction.keyword !== 'COPY') continue;
+      const paths = instruction.args.split(/\s+/).filter((token) => !token.startsWith('--'));
+      const target = path.posix.resolve(workdir, paths.at(-1) ?? '');
+      for (const source of paths.slice(0, -1)) destinations.push({ source, target });
+    }
+    for (const { source, target } of destinations) {
+      assert.ok(target !== clientsDir && !target.startsWith(`${clientsDir}/`), `COPY ${source} ${target}: nothing is copied into CLIENTS_DIR`);
+    }
+    const examples = destinations.find((d) => /\/clients\/?$/.test(d.source));
+    assert.equal(examples?.target, '/app/clients.example', 'the examples are kept for reference in /app/clients.example');
+    assert.ok(
+      runtime.some((i) => i.keyword === 'RUN' && /\bmkdir\b/.test(i.args) && i.args.split(/\s+/).includes(clientsDir)),
+      'CLIENTS_DIR exists, empty, so the image starts (and warns) without a mount',
+    );
+  });
+
+  it('builds offline and without BuildKit: no syntax directive, no RUN --mount, COPY --link or heredoc', () => {
+    const text = read('Dockerfile');
+    assert.doesNotMatch(text, /^#\s*syntax\s*=/im, 'a # syntax= line makes BuildKit fetch a frontend image');
+    for (const instruction of dockerfile) {
+      assert.doesNotMatch(instruction.args, /--mount\b|--link\b|--security\b|--network\b/, `${instruction.keyword} ${instruction.args}`);
+      assert.doesNotMatch(instruction.args, /<<-?\s*["']?[A-Z_]+/, `${instruction.keyword}: heredocs need BuildKit`);
+    }
   });
 
   it('checks /healthz with node and runs src/main.ts', () => {
@@ -397,7 +548,7 @@ describe('Dockerfile', () => {
 
   it('has a .dockerignore that keeps local state and secrets out of the build context', () => {
     const ignored = read('.dockerignore').split(/\r?\n/).map((l) => l.trim().replace(/^\/|\/$/g, ''));
-    for (const entry of ['node_modules', '.git', 'data', 'test-artifacts', '.env', 'public/vendor']) {
+    for (const entry of ['node_modules', '.git', 'data', 'test-artifacts', '.env', 'public/vendor', 'Caddyfile']) {
       assert.ok(ignored.includes(entry), `.dockerignore should list ${entry}`);
     }
   });

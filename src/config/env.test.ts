@@ -71,7 +71,9 @@ describe('environment configuration', () => {
     ['TRUST_PROXY a fraction of hops', { TRUST_PROXY: '1.5' }, /^TRUST_PROXY: "1\.5" is not a number of proxy hops \(0 or more\); use e\.g\./],
     ['LOG_LEVEL unknown', { LOG_LEVEL: 'loud' }, /^LOG_LEVEL: "loud" is not a log level/],
     ['LOG_FORMAT unknown', { LOG_FORMAT: 'yaml' }, /^LOG_FORMAT: "yaml" is not a log format; use json or pretty$/],
-    ['SIGNUP unknown', { SIGNUP: 'invite' }, /^SIGNUP: "invite" is not open or closed/],
+    ['SIGNUP unknown', { SIGNUP: 'by-invitation' }, /^SIGNUP: "by-invitation" is not open, invite or closed/],
+    ['AUDIT_RETENTION_DAYS zero', { AUDIT_RETENTION_DAYS: '0' }, /^AUDIT_RETENTION_DAYS: .* is shorter than a day/],
+    ['APP_LANGUAGES unknown', { APP_LANGUAGES: 'en,xx' }, /^APP_LANGUAGES: .* has xx, which must be a comma-separated list of en, de, fr/],
     ['APP_NAME too long', { APP_NAME: 'x'.repeat(61) }, /^APP_NAME: .* is longer than 60 characters/],
     ['APP_LOGO_URL http', { APP_LOGO_URL: 'http://cdn/logo.png' }, /^APP_LOGO_URL: .* is not an https:\/\/ URL or a path/],
     ['APP_ACCENT not a colour', { APP_ACCENT: 'red; }' }, /^APP_ACCENT: .* is not a hex colour/],
@@ -170,6 +172,18 @@ describe('environment configuration', () => {
   test('setting both NAME and NAME_FILE is refused', () => {
     const lines = problems({ REDIS_URL: 'redis://a', REDIS_URL_FILE: '/f' }, { '/f': 'redis://b' });
     assert.deepEqual(lines, ['REDIS_URL_FILE: both REDIS_URL and REDIS_URL_FILE are set; keep only one']);
+  });
+
+  test('metrics: off by default; METRICS_PORT a port of its own, METRICS_TOKEN (or _FILE) a 32+ character secret', () => {
+    const token = 'a'.repeat(64);
+    assert.deepEqual([loadConfig({}).metricsPort, loadConfig({}).metricsToken], [undefined, undefined]);
+    assert.equal(loadConfig({ METRICS_PORT: '9464' }).metricsPort, 9464);
+    assert.equal(loadConfig({ METRICS_TOKEN_FILE: '/run/secrets/metrics' }, () => `${token}\n`).metricsToken, token);
+    assert.deepEqual(problems({ METRICS_PORT: 'x' }), ['METRICS_PORT: "x" is not a port number; use 1-65535, e.g. 9464']);
+    assert.deepEqual(problems({ PORT: '9464', METRICS_PORT: '9464' }), ['METRICS_PORT: "9464" is also PORT; give the metrics listener a port of its own, e.g. 9464']);
+    assert.deepEqual(problems({ METRICS_TOKEN: 'short-secret' }), ['METRICS_TOKEN: is shorter than 32 characters; generate one with `openssl rand -hex 32`']);
+    const [spaced] = problems({ METRICS_TOKEN: `${'b'.repeat(20)} ${'c'.repeat(20)}` });
+    assert.equal(spaced, 'METRICS_TOKEN: has spaces or characters other than printable ASCII; generate one with `openssl rand -hex 32`');
   });
 
   test('empty variables count as unset', () => {

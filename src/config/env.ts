@@ -3,6 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.ts';
+import { parseRedisUrl } from './redis-url.ts';
+import { parseKeyEncryptionKeys, type KeyEncryptionKey } from './key-encryption-keys.ts';
 import { isLanguage, SUPPORTED_LANGUAGES, type Language } from '../i18n/languages.ts';
 
 /** Everything the app needs from its environment, parsed and checked once at start-up. */
@@ -29,7 +31,8 @@ export interface AppConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `pretty` (readable lines) by default in development, `json` in production. */
   logFormat: 'json' | 'pretty';
-  signup: 'open' | 'closed';
+  /** open: anyone; invite: only through an invitation link (admin CLI); closed: no signup. */
+  signup: 'open' | 'invite' | 'closed';
   appName: string;
   appLogoUrl: string | undefined;
   appAccent: string;
@@ -37,18 +40,28 @@ export interface AppConfig {
   appLanguages: Language[];
   /** Lifetime of an emailed sign-in link and code, in seconds. */
   magicLinkTtl: number;
+  /** Days audit events are kept (AUDIT_RETENTION_DAYS). */
+  auditRetentionDays: number;
+  /** Email people when a passkey is added or an emailed link is used in a new browser. */
+  notifyEmails: boolean;
   migrations: boolean;
   /**
    * Production without SMTP_URL, on the operator's explicit word: mail goes only to .eml files in
    * `dataDir/outbox`, which then hold working sign-in links and codes.
    */
   unsafeMailOutbox: boolean;
+  /** A separate listener for GET /metrics (on `host`); unset: none. */
+  metricsPort: number | undefined;
+  /** Bearer token a scrape must send; with no metricsPort, /metrics is served on the main port only then. */
+  metricsToken: string | undefined;
+  /** Keys that encrypt the private signing keys at rest, newest first; empty: stored unencrypted. */
+  keyEncryptionKeys: KeyEncryptionKey[];
 }
 
 type Env = Record<string, string | undefined>;
 
 /** Variables that may hold secrets: they also accept `NAME_FILE` and are never echoed in errors. */
-const SECRET_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'SECRET_KEYS'] as const;
+const SECRET_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'SECRET_KEYS', 'METRICS_TOKEN', 'KEY_ENCRYPTION_KEYS'] as const;
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -83,7 +96,15 @@ const schema = z.object({
   HOST: z.string().trim().min(1, 'is empty; use e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
   ISSUER: z.string().trim().optional(),
   DATABASE_URL: urlWithSchemes(['postgres', 'postgresql'], 'postgres://user:pass@db:5432/idp').optional(),
-  REDIS_URL: urlWithSchemes(['redis', 'rediss'], 'redis://redis:6379').optional(),
+  // One server, a Sentinel deployment or a Cluster (redis-url.ts); stays a string, the store parses it again.
+  REDIS_URL: z
+    .string()
+    .trim()
+    .superRefine((value, ctx) => {
+      const parsed = parseRedisUrl(value);
+      if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+    })
+    .optional(),
   SMTP_URL: urlWithSchemes(['smtp', 'smtps'], 'smtps://user:pass@mail.example.com:465').optional(),
   MAIL_FROM: z.email('is not an email address; use e.g. no-reply@example.com').optional(),
   CLIENTS_DIR: z.string().trim().min(1, 'is empty; use a folder path').default('./clients'),
@@ -114,7 +135,7 @@ const schema = z.object({
     })
     .default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'is not a log format; use json or pretty' }).optional(),
-  SIGNUP: z.enum(['open', 'closed'], { error: 'is not open or closed' }).default('open'),
+  SIGNUP: z.enum(['open', 'invite', 'closed'], { error: 'is not open, invite or closed' }).default('open'),
   APP_NAME: z.string().trim().min(1, 'is empty').max(60, 'is longer than 60 characters').default('Passkey ID'),
   APP_LOGO_URL: z
     .string()
@@ -148,7 +169,41 @@ const schema = z.object({
     .max(86400, 'is longer than a day (86400 seconds)')
     .default(600),
   MIGRATIONS: booleanText.default(true),
+  NOTIFY_EMAILS: booleanText.default(true),
+  AUDIT_RETENTION_DAYS: z.coerce
+    .number({ error: 'is not a number of days' })
+    .int('is not a whole number of days')
+    .min(1, 'is shorter than a day')
+    .max(3650, 'is longer than ten years (3650 days)')
+    .default(365),
   UNSAFE_MAIL_OUTBOX: booleanText.default(false),
+  METRICS_PORT: z.coerce
+    .number({ error: 'is not a port number; use 1-65535, e.g. 9464' })
+    .int('is not a whole number; use 1-65535, e.g. 9464')
+    .min(1, 'is out of range; use 1-65535, e.g. 9464')
+    .max(65535, 'is out of range; use 1-65535, e.g. 9464')
+    .optional(),
+  // Sent by Prometheus in a header: printable ASCII without spaces, long enough not to be guessed.
+  METRICS_TOKEN: z
+    .string()
+    .trim()
+    .superRefine((value, ctx) => {
+      if (!/^[\x21-\x7e]*$/.test(value)) ctx.addIssue({ code: 'custom', message: 'has spaces or characters other than printable ASCII; generate one with `openssl rand -hex 32`' });
+      else if (value.length < 32) ctx.addIssue({ code: 'custom', message: 'is shorter than 32 characters; generate one with `openssl rand -hex 32`' });
+    })
+    .optional(),
+  // Encrypts the private signing keys in the database (key-encryption-keys.ts); never echoed.
+  KEY_ENCRYPTION_KEYS: z
+    .string()
+    .transform((value, ctx): KeyEncryptionKey[] => {
+      const parsed = parseKeyEncryptionKeys(value);
+      if ('problem' in parsed) {
+        ctx.addIssue({ code: 'custom', message: parsed.problem });
+        return z.NEVER;
+      }
+      return parsed.keys;
+    })
+    .optional(),
 });
 
 /** Every variable the app reads (NODE_ENV aside), for docs and the packaging test. */
@@ -261,6 +316,9 @@ export function loadConfig(env: Env, readFile: (file: string) => string = (f) =>
         '(or, to accept that risk, UNSAFE_MAIL_OUTBOX=true)',
     );
   }
+  if (vars.METRICS_PORT !== undefined && vars.METRICS_PORT === vars.PORT) {
+    problems.push(`METRICS_PORT: "${vars.METRICS_PORT}" is also PORT; give the metrics listener a port of its own, e.g. 9464`);
+  }
   if (problems.length > 0 || !issuerParts) throw new ConfigError(problems);
 
   return {
@@ -284,7 +342,12 @@ export function loadConfig(env: Env, readFile: (file: string) => string = (f) =>
     appAccent: vars.APP_ACCENT,
     appLanguages: vars.APP_LANGUAGES,
     magicLinkTtl: vars.MAGIC_LINK_TTL,
+    auditRetentionDays: vars.AUDIT_RETENTION_DAYS,
+    notifyEmails: vars.NOTIFY_EMAILS,
     migrations: vars.MIGRATIONS,
     unsafeMailOutbox: vars.UNSAFE_MAIL_OUTBOX,
+    metricsPort: vars.METRICS_PORT,
+    metricsToken: vars.METRICS_TOKEN,
+    keyEncryptionKeys: vars.KEY_ENCRYPTION_KEYS ?? [],
   };
 }

@@ -2,6 +2,9 @@ import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations/index.ts';
 import { dialectTypes, type Dialect } from './dialect.ts';
+import { accountLinkSchema } from './entities/account-link.ts';
+import { auditEventSchema } from './entities/audit-event.ts';
+import { groupMemberSchema, groupSchema } from './entities/group.ts';
 import { passkeySchema } from './entities/passkey.ts';
 import { signingKeySchema } from './entities/signing-key.ts';
 import { userSchema } from './entities/user.ts';
@@ -24,7 +27,15 @@ export const EMBEDDED_DATABASE_FILE = 'idp.sqlite';
 export function createDataSource(options: DatabaseOptions): DataSource {
   const dialect: Dialect = options.databaseUrl ? 'postgres' : 'better-sqlite3';
   const types = dialectTypes(dialect);
-  const entities = [userSchema(types), passkeySchema(types), signingKeySchema(types)];
+  const entities = [
+    userSchema(types),
+    passkeySchema(types),
+    signingKeySchema(types),
+    groupSchema(types),
+    groupMemberSchema(types),
+    auditEventSchema(types),
+    accountLinkSchema(types),
+  ];
   if (options.databaseUrl) {
     return new DataSource({
       type: 'postgres',
@@ -80,9 +91,15 @@ export async function connectDatabase(dataSource: DataSource, options: ConnectOp
     hint: 'check DATABASE_URL and that PostgreSQL is running',
   });
   if (options.runMigrations) {
-    const applied = await withMigrationLock(dataSource, () => dataSource.runMigrations({ transaction: 'each' }));
-    if (applied.length > 0) options.logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+    const applied = await applyMigrations(dataSource);
+    if (applied.length > 0) options.logger.info({ migrations: applied }, 'migrations applied');
   }
+}
+
+/** Applies pending migrations (one instance at a time on PostgreSQL); returns their names. */
+export async function applyMigrations(dataSource: DataSource): Promise<string[]> {
+  const applied = await withMigrationLock(dataSource, () => dataSource.runMigrations({ transaction: 'each' }));
+  return applied.map((migration) => migration.name);
 }
 
 // Arbitrary constant naming "schema migrations" among PostgreSQL advisory locks.

@@ -9,6 +9,14 @@ import type { InteractionState, InteractionStateStore } from '../stores/interact
 export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 /**
+ * How a sign-in was proven, as RFC 8176 `amr` values (in the ID token, and read by the audit
+ * trail): a passkey is a hardware- or platform-bound key with user verification; an emailed
+ * link or code is a one-time secret.
+ */
+export const PROVEN_BY_PASSKEY = ['hwk', 'user'];
+export const PROVEN_BY_LINK_OR_CODE = ['otp'];
+
+/**
  * The interaction behind /interaction/:uid, from oidc-provider's cookie. The uid in the path must
  * be the cookie's: a link from another sign-in, or an expired one, gets a clear page.
  */

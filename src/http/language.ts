@@ -71,17 +71,18 @@ export function createLanguages(options: LanguageOptions) {
       return options.allowed.map((lang) => ({
         lang,
         name: LANGUAGE_NAMES[lang],
-        href: `${ctx.path}?${new URLSearchParams({ ...pickQuery(ctx), lang })}`,
+        href: `${ctx.path}?${withLanguage(ctx.querystring, lang)}`,
         current: lang === current,
       }));
     },
   };
 }
 
-/** The query kept on a switcher link: a few known, harmless parameters (not codes or states). */
-function pickQuery(ctx: Context): Record<string, string> {
-  const done = ctx.query['done'];
-  return typeof done === 'string' && /^[a-z]{1,16}$/.test(done) ? { done } : {};
+/** This page's query with `lang` set: an authorization request stays the same request. */
+function withLanguage(querystring: string, lang: Language): string {
+  const query = new URLSearchParams(querystring);
+  query.set('lang', lang);
+  return query.toString();
 }
 
 export type Languages = ReturnType<typeof createLanguages>;

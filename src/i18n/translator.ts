@@ -20,7 +20,19 @@ export interface Translator {
   html(key: MessageKey, vars?: MessageVars): string;
   /** A calendar date, e.g. "1 Dec 2026" / "01.12.2026" / "1 déc. 2026". */
   date(value: Date): string;
+  /** How long ago, e.g. "2 hours ago" / "vor 2 Stunden" / "il y a 2 heures". */
+  ago(value: Date, now?: Date): string;
 }
+
+const AGO_UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
+  ['year', 365 * 86_400],
+  ['month', 30 * 86_400],
+  ['week', 7 * 86_400],
+  ['day', 86_400],
+  ['hour', 3_600],
+  ['minute', 60],
+  ['second', 1],
+];
 
 /**
  * Messages come only from the catalogs, which are checked at compile time (every language has
@@ -32,6 +44,7 @@ export function createTranslator(lang: Language, options: { lenient?: boolean } 
   const plurals = new Intl.PluralRules(lang);
   const dates = new Intl.DateTimeFormat(lang, { dateStyle: 'medium' });
   const numbers = new Intl.NumberFormat(lang);
+  const relative = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
 
   function format(key: MessageKey, vars: MessageVars, escape: (text: string) => string): string {
     const message = catalog[key] as Catalog[MessageKey] | undefined;
@@ -57,10 +70,15 @@ export function createTranslator(lang: Language, options: { lenient?: boolean } 
     t: (key, vars = {}) => format(key, vars, (text) => text),
     html: (key, vars = {}) => format(key, vars, escapeHtml),
     date: (value) => dates.format(value),
+    ago(value, now = new Date()) {
+      const seconds = Math.max(0, Math.round((now.getTime() - value.getTime()) / 1000));
+      const [unit, size] = AGO_UNITS.find(([, length]) => seconds >= length) ?? ['second', 1];
+      return relative.format(-Math.floor(seconds / size), unit);
+    },
   };
 }
 
 /** What every template gets from the translator: `it.t(key, vars)`, `it.html(…)`, `it.date(d)`, `it.lang`. */
-export function translationData(i18n: Translator): { lang: Language; t: Translator['t']; html: Translator['html']; date: Translator['date'] } {
-  return { lang: i18n.lang, t: i18n.t, html: i18n.html, date: i18n.date };
+export function translationData(i18n: Translator): { lang: Language; t: Translator['t']; html: Translator['html']; date: Translator['date']; ago: Translator['ago'] } {
+  return { lang: i18n.lang, t: i18n.t, html: i18n.html, date: i18n.date, ago: i18n.ago };
 }

@@ -14,6 +14,10 @@ const modelKey = (model: string, id: string) => `oidc:${model}:${id}`;
 const grantKey = (grantId: string) => `oidc:grant:${grantId}`;
 const uidKey = (uid: string) => `oidc:uid:${uid}`;
 const userCodeKey = (userCode: string) => `oidc:user_code:${userCode}`;
+/** A person's sessions and grants, so they can be listed and ended (account page, admin CLI). */
+export const accountIndexKey = (accountId: string, model: 'Session' | 'Grant') => `oidc:account:${accountId}:${model}`;
+/** Where each model's payload lives, for readers outside the adapter (src/oidc/account-sessions.ts). */
+export { modelKey, grantKey };
 
 /** How a second consumer of a single-use model is refused, in the words of the endpoint that consumes it. */
 function alreadyConsumed(model: string): Error {
@@ -45,6 +49,9 @@ export class StoreAdapter implements Adapter {
       if (payload.grantId) indexes.push(this.store.addToSet(grantKey(payload.grantId), key, ttl));
       if (payload.uid) indexes.push(this.store.set(uidKey(payload.uid), id, ttl));
       if (payload.userCode) indexes.push(this.store.set(userCodeKey(payload.userCode), id, ttl));
+      if (payload.accountId && (this.model === 'Session' || this.model === 'Grant')) {
+        indexes.push(this.store.addToSet(accountIndexKey(payload.accountId, this.model), id, ttl));
+      }
       await Promise.all(indexes);
     });
   }

@@ -20,6 +20,8 @@ export type PageRenderer = (
 export interface ProviderConfigurationDeps {
   adapter: AdapterFactory;
   findAccount: FindAccount;
+  /** The names of a person's groups (the `groups` claim, `allowed_groups`). */
+  groupsOf(accountId: string): Promise<string[]>;
   jwks: { keys: PrivateJwk[] };
   cookieKeys: string[];
   clients: ClientMetadata[];
@@ -68,6 +70,27 @@ const MINUTE = 60;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
+/** Lifetimes in seconds of what oidc-provider issues and keeps. */
+const TTL = {
+  AccessToken: HOUR,
+  AuthorizationCode: MINUTE,
+  ClientCredentials: 10 * MINUTE,
+  DeviceCode: 10 * MINUTE,
+  BackchannelAuthenticationRequest: 10 * MINUTE,
+  IdToken: HOUR,
+  Interaction: HOUR,
+  RefreshToken: 14 * DAY,
+  Session: 14 * DAY,
+  Grant: 14 * DAY,
+} as const;
+
+/**
+ * How long a retired signing key stays published: the longest lifetime above. An ID token itself
+ * lives an hour, but an app keeps it for the whole session to send back as `id_token_hint` at
+ * logout, and refreshes it with the refresh token: both last up to 14 days.
+ */
+export const LONGEST_TOKEN_LIFETIME_SECONDS = Math.max(...Object.values(TTL));
+
 
 /**
  * First-party apps skip the consent page: the grant is created (or widened to what the app asks
@@ -109,8 +132,10 @@ export function createProviderConfiguration(deps: ProviderConfigurationDeps): Co
       openid: ['sub'],
       profile: ['name', 'preferred_username'],
       email: ['email', 'email_verified'],
+      // The names of the person's groups (Grafana roles, Nextcloud and Gitea groups, Portainer teams).
+      groups: ['groups'],
     },
-    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
@@ -123,8 +148,8 @@ export function createProviderConfiguration(deps: ProviderConfigurationDeps): Co
       properties: [...EXTRA_CLIENT_METADATA],
       validator(_ctx, key, value) {
         if (value === undefined) return;
-        if (key === 'resource_server_for') {
-          if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw new Error(`${key} must be a list of client ids`);
+        if (key === 'resource_server_for' || key === 'allowed_groups') {
+          if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw new Error(`${key} must be a list of names`);
         } else if (typeof value !== 'boolean') {
           throw new Error(`${key} must be true or false`);
         }
@@ -136,7 +161,7 @@ export function createProviderConfiguration(deps: ProviderConfigurationDeps): Co
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
-      policy: createInteractionPolicy(),
+      policy: createInteractionPolicy({ groupsOf: deps.groupsOf }),
     },
     loadExistingGrant,
     features: {
@@ -180,17 +205,6 @@ export function createProviderConfiguration(deps: ProviderConfigurationDeps): Co
         back: { href: '/', label: 'error.home' },
       }, ctx.status);
     },
-    ttl: {
-      AccessToken: HOUR,
-      AuthorizationCode: MINUTE,
-      ClientCredentials: 10 * MINUTE,
-      DeviceCode: 10 * MINUTE,
-      BackchannelAuthenticationRequest: 10 * MINUTE,
-      IdToken: HOUR,
-      Interaction: HOUR,
-      RefreshToken: 14 * DAY,
-      Session: 14 * DAY,
-      Grant: 14 * DAY,
-    },
+    ttl: { ...TTL },
   };
 }

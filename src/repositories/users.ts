@@ -11,6 +11,12 @@ export interface UsersRepository {
   create(user: NewUser): Promise<User>;
   markEmailVerified(id: string): Promise<void>;
   update(id: string, changes: Partial<Pick<User, 'name' | 'username'>>): Promise<void>;
+  /** Accounts whose username, email or name contains `text` (any case), by username. */
+  search(text: string | undefined, limit: number): Promise<User[]>;
+  /** Disables (a date) or enables (null) an account; false when there is no such account. */
+  setDisabled(id: string, at: Date | null): Promise<boolean>;
+  /** Deletes the account; its passkeys, group memberships and links go with it (foreign keys). */
+  delete(id: string): Promise<boolean>;
 }
 
 export function createUsersRepository(dataSource: DataSource): UsersRepository {
@@ -38,6 +44,22 @@ export function createUsersRepository(dataSource: DataSource): UsersRepository {
     },
     async update(id, changes) {
       await users.update({ id }, { ...changes, updatedAt: new Date() });
+    },
+    search(text, limit) {
+      const query = users.createQueryBuilder('u').orderBy('u.username', 'ASC').take(limit);
+      if (text) {
+        const pattern = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        query.where("(u.username LIKE :pattern ESCAPE '\\' OR u.email LIKE :pattern ESCAPE '\\' OR LOWER(u.name) LIKE :pattern ESCAPE '\\')", { pattern });
+      }
+      return query.getMany();
+    },
+    async setDisabled(id, at) {
+      const result = await users.update({ id }, { disabledAt: at, updatedAt: new Date() });
+      return (result.affected ?? 0) > 0;
+    },
+    async delete(id) {
+      const result = await users.delete({ id });
+      return (result.affected ?? 0) > 0;
     },
   });
 }

@@ -10,15 +10,18 @@ export type AccountClaims = {
   name: string;
   email: string;
   email_verified: boolean;
+  /** The names of the person's groups (scope `groups`). */
+  groups: string[];
 };
 
-export function claimsOf(user: User): AccountClaims {
+export function claimsOf(user: User, groups: string[]): AccountClaims {
   return {
     sub: user.id,
     preferred_username: user.username,
     name: user.name ?? user.username,
     email: user.email,
     email_verified: user.emailVerified,
+    groups,
   };
 }
 

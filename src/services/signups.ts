@@ -80,7 +80,8 @@ export function createSignupsService(deps: SignupsDeps) {
       return true;
     },
 
-    async verify(interactionUid: string, typed: string): Promise<VerifyResult> {
+    /** `claim`, when given, must say yes (an invitation used up) before the account is created. */
+    async verify(interactionUid: string, typed: string, claim?: () => Promise<boolean>): Promise<VerifyResult> {
       const code = normaliseCode(typed);
       if (!CODE_PATTERN.test(code)) return { ok: false, reason: 'malformed' };
       const pending = await store.get(interactionUid);
@@ -97,6 +98,7 @@ export function createSignupsService(deps: SignupsDeps) {
       }
       const taken = await store.take(interactionUid);
       if (!taken || taken.codeId !== pending.codeId) return { ok: false, reason: 'expired' };
+      if (claim && !(await claim())) return { ok: false, reason: 'expired' };
       const created = await accounts.createVerified({ username: taken.username, email: taken.email });
       if (!created.ok) return { ok: false, reason: 'taken', errors: created.errors };
       logger.info({ userId: created.user.id }, 'account created with a verified address');

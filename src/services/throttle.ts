@@ -43,12 +43,14 @@ function refusal(limit: RateLimit, seconds: number): { messageKey: MessageKey; m
   return { messageKey: 'error.tooMany.minutes', messageVars: { count: minutes }, description: `That was asked too often. Please wait ${minutes} minutes and try again.` };
 }
 
-export function createThrottle(limiter: RateLimiter) {
+/** `onRefused`: told of every refusal (the metrics count them by limit). */
+export function createThrottle(limiter: RateLimiter, options: { onRefused?: (limit: RateLimit) => void } = {}) {
   return {
     /** Counts one attempt; throws a 429 that says when to try again once the limit is reached. */
     async charge(limit: RateLimit, subject: string): Promise<Charge> {
       const result = await limiter.hit(limit, subject);
       if (result.allowed) return result.charge;
+      options.onRefused?.(limit);
       throw new AppError('too_many_requests', {
         status: 429,
         ...refusal(limit, result.retryAfter),

@@ -17,6 +17,8 @@ export interface InteractionState {
    * or skip it and finish signing in.
    */
   provenUserId?: string;
+  /** How it proved itself: a new signup's first passkey is no news to mail about. */
+  provenBy?: 'signup' | 'email';
   /** The proven account already has a passkey in this browser: finish without offering one. */
   finishNow?: boolean;
   /**

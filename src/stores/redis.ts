@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis, ReplyError } from 'ioredis';
+import { Cluster, Redis, ReplyError, type RedisOptions } from 'ioredis';
+import { parseRedisUrl, type RedisTarget } from '../config/redis-url.ts';
 import { DependencyUnavailableError } from '../errors.ts';
 import { causeChain } from '../lib/error-causes.ts';
 import { assertTtl, type KeyValueStore } from './key-value.ts';
 
 export interface RedisStoreOptions {
+  /** One server, a Sentinel deployment or a Cluster: see config/redis-url.ts. */
   url: string;
   /** Prepended to every key, so several deployments or test runs can share one Redis. */
   prefix?: string;
@@ -31,39 +33,112 @@ if value and value > 0 then return redis.call('DECR', KEYS[1]) end
 return 0`;
 
 /** Replies that mean "Redis cannot serve right now" rather than "this command is wrong". */
-const UNAVAILABLE_REPLIES = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY|MISCONF|NOAUTH|WRONGPASS)\b/;
+const UNAVAILABLE_REPLIES = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY|MISCONF|NOAUTH|WRONGPASS|NOREPLICAS)\b/;
 
-/** What ioredis says when there is no usable connection. */
-const CONNECTION_FAILURES = /Connection is closed|Stream isn't writeable|Command timed out|max retries per request|connect ETIMEDOUT|ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/i;
+/** What ioredis says when there is no usable connection (to a server, a Sentinel's master, a Cluster). */
+const CONNECTION_FAILURES = /Connection is closed|Stream isn't writeable|Command timed out|max retries per request|connect ETIMEDOUT|ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|Cluster isn't ready|None of startup nodes is available|Failed to refresh slots cache|Too many Cluster redirections/i;
+
+/**
+ * A master that Sentinel has demoted answers writes with READONLY while the client still holds
+ * its connection (a failover without a crash, a network split that heals). Reconnecting asks the
+ * Sentinels again, or re-resolves a managed service's primary endpoint, and finds the new master.
+ */
+const RECONNECT_ON = /^READONLY\b/;
 
 /** A closed, refused or timed-out connection, or a Redis that cannot serve (loading, read-only, no auth). */
 export function isRedisOutage(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  if (error instanceof ReplyError) return UNAVAILABLE_REPLIES.test(error.message);
+  if (error instanceof ReplyError) {
+    if (UNAVAILABLE_REPLIES.test(error.message)) return true;
+    // A MULTI whose queued commands were refused (READONLY on a demoted master) ends in EXECABORT.
+    const previous = (error as { previousErrors?: unknown[] }).previousErrors;
+    return /^EXECABORT\b/.test(error.message) && Array.isArray(previous) && previous.some(isRedisOutage);
+  }
   const code = (error as NodeJS.ErrnoException).code;
   return CONNECTION_FAILURES.test(error.message) || (typeof code === 'string' && CONNECTION_FAILURES.test(code));
 }
 
-/** Authentication problems do not heal by waiting: start-up stops at once. */
+/** Authentication problems and a master name no Sentinel knows do not heal by waiting: start-up stops at once. */
 export function isRedisPermanentError(error: unknown): boolean {
-  return causeChain(error).some((link) => link instanceof Error && /WRONGPASS|NOAUTH|invalid password|AUTH.*no password is set|invalid username-password/i.test(link.message));
+  return causeChain(error).some((link) => link instanceof Error && /WRONGPASS|NOAUTH|invalid password|AUTH.*no password is set|invalid username-password|No such master with that name/i.test(link.message));
+}
+
+/**
+ * How long a reconnect to a Sentinel's master or a Cluster waits: a failover takes a few seconds
+ * and the new master should be found within half a second of it. (Asking a Sentinel is cheap.)
+ */
+const reconnectDelay = (attempt: number) => Math.min(attempt * 100, 500);
+
+/** Every connection's commands give up fast and are not retried. */
+const CONNECTION_OPTIONS = {
+  maxRetriesPerRequest: 0,
+  commandTimeout: COMMAND_TIMEOUT_MS,
+  connectTimeout: 2_000,
+  reconnectOnError: (error: Error) => RECONNECT_ON.test(error.message),
+} satisfies RedisOptions;
+
+/** And while there is no connection, every command fails at once instead of waiting in a queue. */
+const FAIL_FAST = { ...CONNECTION_OPTIONS, enableOfflineQueue: false } satisfies RedisOptions;
+
+/**
+ * The ioredis client for a target. Sentinel: the client asks the Sentinels for the master, and
+ * asks again whenever it reconnects; the failover detector also drops the connection as soon as
+ * a Sentinel announces a new master (+switch-master), so a demoted but living master is left at once.
+ * Cluster: ioredis routes each key to its slot's master; see `delete` for multi-key commands.
+ */
+function connect(target: RedisTarget, prefix: string): Redis | Cluster {
+  if (target.kind === 'single') {
+    return new Redis(target.url, { keyPrefix: prefix, lazyConnect: false, ...FAIL_FAST, retryStrategy: (attempt) => Math.min(attempt * 200, 2_000) });
+  }
+  const auth = { ...(target.username ? { username: target.username } : {}), ...(target.password ? { password: target.password } : {}) };
+  if (target.kind === 'sentinel') {
+    return new Redis({
+      sentinels: target.sentinels,
+      name: target.name,
+      role: 'master',
+      db: target.db,
+      ...auth,
+      ...(target.sentinelUsername ? { sentinelUsername: target.sentinelUsername } : {}),
+      ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
+      ...(target.tls ? { tls: {}, enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+      failoverDetector: true,
+      // A Sentinel that hangs must not hold up the reconnect: the next one is asked.
+      sentinelCommandTimeout: COMMAND_TIMEOUT_MS,
+      sentinelRetryStrategy: reconnectDelay,
+      keyPrefix: prefix,
+      ...FAIL_FAST,
+      retryStrategy: reconnectDelay,
+    });
+  }
+  return new Cluster(target.nodes, {
+    keyPrefix: prefix,
+    enableOfflineQueue: false,
+    scaleReads: 'master',
+    clusterRetryStrategy: reconnectDelay,
+    // ioredis retries a command on MOVED/ASK and waits out a failover or CLUSTERDOWN; bounded here so
+    // that a command still gives up (a 503) within about a second.
+    maxRedirections: 4,
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    slotsRefreshTimeout: COMMAND_TIMEOUT_MS,
+    // The Cluster fails fast itself (above); its node connections connect lazily through their queue.
+    redisOptions: { ...auth, ...(target.tls ? { tls: {} } : {}), ...CONNECTION_OPTIONS },
+  });
 }
 
 /**
  * Redis-backed store, for production and for running several instances. While Redis is
  * unreachable every command fails at once (no offline queue, no retries) as a
- * DependencyUnavailableError, which the app answers with a 503; it reconnects by itself.
+ * DependencyUnavailableError, which the app answers with a 503; it reconnects by itself, to the
+ * new master after a Sentinel or Cluster failover.
  */
 export function createRedisStore({ url, prefix = 'idp:' }: RedisStoreOptions): KeyValueStore {
-  const redis = new Redis(url, {
-    keyPrefix: prefix,
-    lazyConnect: false,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: COMMAND_TIMEOUT_MS,
-    connectTimeout: 2_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
+  const target = parseRedisUrl(url);
+  if ('problem' in target) throw new Error(`REDIS_URL: ${target.problem}`);
+  // A { in the prefix would make it the hash tag of every key: a Cluster would put all in one slot.
+  if (target.kind === 'cluster' && prefix.includes('{')) throw new Error(`the Redis key prefix must not contain "{" with a Cluster`);
+  const redis = connect(target, prefix);
   // Scripts run by EVALSHA (loaded once per connection), keys prefixed like every other command.
   redis.defineCommand('compareAndSwap', { numberOfKeys: 1, lua: COMPARE_AND_SWAP });
   redis.defineCommand('decrementExisting', { numberOfKeys: 1, lua: DECREMENT_EXISTING });
@@ -113,7 +188,12 @@ export function createRedisStore({ url, prefix = 'idp:' }: RedisStoreOptions): K
     take: (key) => call(async () => (await redis.getdel(key)) ?? undefined),
     delete: (...keys) =>
       call(async () => {
-        if (keys.length > 0) await redis.del(...keys);
+        if (keys.length === 0) return;
+        // A Cluster refuses one DEL over keys of different slots (CROSSSLOT). The keys deleted together
+        // (a grant's tokens, a magic link and its attempt counter) need not go at the same instant, so
+        // a Cluster gets one DEL per key rather than hash tags that would rename keys in use.
+        if (target.kind === 'cluster') await Promise.all(keys.map((key) => redis.del(key)));
+        else await redis.del(...keys);
       }),
     addToSet: (key, member, ttlSeconds) =>
       call(async () => {
@@ -143,7 +223,9 @@ export function createRedisStore({ url, prefix = 'idp:' }: RedisStoreOptions): K
         await redis.ping();
       }),
     async close() {
-      await redis.quit().catch(() => redis.disconnect());
+      await redis.quit().catch(() => undefined);
+      // Also ends what QUIT leaves open: the failover detector's Sentinel subscriptions, a reconnect timer.
+      redis.disconnect();
     },
   };
 }

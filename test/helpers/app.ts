@@ -17,6 +17,8 @@ export interface TestApp {
   container: Container;
   server: Server;
   database: TestDatabase;
+  /** The store key prefix of this app (the admin CLI in tests uses the same). */
+  storePrefix: string;
   /** Stops serving and closes the container; keeps the database (see `destroy`). */
   stop(): Promise<void>;
   /** Stops and removes the database and store keys. */
@@ -87,6 +89,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
     ...(REDIS_URL ? { REDIS_URL } : {}),
     SMTP_URL: (await mailSink()).url,
+    // Security notices would interleave with the mails a test waits for; their own test turns them on.
+    NOTIFY_EMAILS: 'false',
     ...options.env,
     });
     options.adjustConfig?.(config);
@@ -118,6 +122,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     container,
     server,
     database,
+    storePrefix,
     stop,
     async destroy() {
       await stop();

@@ -10,6 +10,7 @@ export const INSTALLED = {
   nginx: existsSync(nginxBinary()) || runs(nginxBinary(), '-v'),
   openssl: runs('openssl', 'version'),
   'redis-server': runs('redis-server', '--version'),
+  'redis-sentinel': runs('redis-sentinel', '--version'),
   'PostgreSQL server': postgresBinDir() !== undefined,
 };
 

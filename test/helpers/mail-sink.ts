@@ -28,11 +28,17 @@ export function codeIn(mail: ReceivedMail): string {
  * and its code. The mail counts as handed out there too, so a test's own waitForMail skips it.
  */
 export async function nextCodeFor(email: string, timeoutMs = 10_000): Promise<{ mail: ReceivedMail; code: string }> {
+  const mail = await nextMailFor(email, timeoutMs);
+  return { mail, code: codeIn(mail) };
+}
+
+/** The next mail to `email` (any case) that no one has taken yet, on any open test SMTP server. */
+export async function nextMailFor(email: string, timeoutMs = 10_000): Promise<ReceivedMail> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const server of LIVE_SERVERS) {
       const mail = server.takeMail(email);
-      if (mail) return { mail, code: codeIn(mail) };
+      if (mail) return mail;
     }
     if (Date.now() > deadline) throw new Error(`no mail to ${email} within ${timeoutMs} ms`);
     await sleep(10);

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,4 +44,16 @@ export async function startOwnRedis(options: { password?: string } = {}): Promis
   await start();
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
   return { url: `redis://${auth}127.0.0.1:${port}`, port, kill, start, stop: kill };
+}
+
+/** One short-lived connection to a test's own redis-server (or sentinel) for one question. */
+export async function askRedis<T>(port: number, question: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000, commandTimeout: 1_000 });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    return await question(redis);
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -282,11 +282,15 @@ describe(`client guides in docs/clients (${BACKEND})`, () => {
     });
   }
 
-  test('an app that already asks for the groups scope (as other providers\' guides say) signs in, and gets no groups claim yet', async () => {
+  test('Grafana with the groups scope gets the person\'s groups (an empty list without any)', async () => {
     const grafana = APPS.find((request) => request.clientId === 'grafana')!;
     const { claims } = await signIn({ ...grafana, scope: 'openid profile email groups' });
     assert.equal(claims['preferred_username'], 'ada');
-    assert.equal(claims['groups'], undefined);
+    assert.deepEqual(claims['groups'], []);
+    const group = await app.container.groups.create('grafana-admins');
+    await app.container.groups.addMember(group.name, person.sub);
+    const again = await signIn({ ...grafana, scope: 'openid profile email groups' });
+    assert.deepEqual(again.claims['groups'], ['grafana-admins']);
   });
 
   test('Nextcloud: signing out sends a back-channel logout token it accepts (sid, sub, no nonce)', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../../src/db/data-source.ts';
+import type { SigningKey } from '../../src/db/entities/signing-key.ts';
 import { createUsersRepository } from '../../src/repositories/users.ts';
 import { BACKEND, createTestDatabase, type TestDatabase } from '../helpers/backends.ts';
 
@@ -21,13 +22,17 @@ describe(`migrations (${BACKEND})`, () => {
   test('apply from an empty database', async () => {
     assert.equal(await dataSource.showMigrations(), true, 'pending migrations on an empty database');
     const applied = await dataSource.runMigrations();
-    assert.deepEqual(applied.map((m) => m.name), ['InitialSchema1763769600000']);
+    assert.deepEqual(applied.map((m) => m.name), ['InitialSchema1763769600000', 'GroupsAuditLinks1764633600000', 'SigningKeyRotation1764720000000']);
     const runner = dataSource.createQueryRunner();
     try {
       for (const [table, columns] of Object.entries({
         users: ['id', 'username', 'email', 'email_verified', 'name', 'created_at', 'updated_at', 'disabled_at'],
         passkeys: ['id', 'user_id', 'credential_id', 'public_key', 'counter', 'transports', 'aaguid', 'device_type', 'backed_up', 'name', 'created_at', 'last_used_at'],
-        signing_keys: ['kid', 'alg', 'private_jwk', 'created_at', 'retired_at'],
+        signing_keys: ['kid', 'alg', 'private_jwk', 'created_at', 'activates_at', 'retired_at'],
+        groups: ['id', 'name', 'created_at'],
+        group_members: ['group_id', 'user_id', 'added_at'],
+        audit_events: ['id', 'at', 'type', 'user_id', 'actor', 'client_id', 'ip', 'user_agent', 'detail'],
+        account_links: ['id', 'kind', 'secret_hash', 'user_id', 'username', 'email', 'created_by', 'created_at', 'expires_at', 'used_at'],
       })) {
         const found = await runner.getTable(table);
         assert.ok(found, `table ${table} exists`);
@@ -65,10 +70,34 @@ describe(`migrations (${BACKEND})`, () => {
     await dataSource.undoLastMigration();
     const runner = dataSource.createQueryRunner();
     try {
+      assert.equal(await runner.hasColumn('signing_keys', 'activates_at'), false);
+      assert.equal(await runner.hasTable('audit_events'), true, 'one migration at a time');
+      await dataSource.undoLastMigration();
+      assert.equal(await runner.hasTable('audit_events'), false);
+      assert.equal(await runner.hasTable('users'), true, 'one migration at a time');
+      await dataSource.undoLastMigration();
       assert.equal(await runner.hasTable('users'), false);
     } finally {
       await runner.release();
     }
+    assert.equal((await dataSource.runMigrations()).length, 3);
+  });
+
+  test('signing keys made before rotation existed have signed since they were made', async () => {
+    const keys = dataSource.getRepository<SigningKey>('SigningKey');
+    const created = new Date('2025-01-02T03:04:05.678Z');
+    await keys.insert({ kid: 'old-key', alg: 'RS256', privateJwk: '{}', createdAt: created, activatesAt: new Date(), retiredAt: null });
+    await dataSource.undoLastMigration(); // the key stays, without activates_at
     assert.equal((await dataSource.runMigrations()).length, 1);
+    const row = await keys.findOneByOrFail({ kid: 'old-key' });
+    assert.equal(row.activatesAt.toISOString(), created.toISOString());
+    assert.equal(row.createdAt.toISOString(), created.toISOString());
+    const runner = dataSource.createQueryRunner();
+    try {
+      const column = (await runner.getTable('signing_keys'))?.findColumnByName('activates_at');
+      assert.equal(column?.isNullable, false, 'every key has an activation time');
+    } finally {
+      await runner.release();
+    }
   });
 });

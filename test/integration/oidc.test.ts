@@ -20,7 +20,7 @@ describe(`OpenID Connect surface with openid-client as the relying party (${BACK
     for (const endpoint of ['token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'end_session_endpoint', 'revocation_endpoint', 'introspection_endpoint']) {
       assert.ok(metadata[endpoint], `${endpoint} is published`);
     }
-    assert.deepEqual([...(metadata.scopes_supported ?? [])].sort(), ['email', 'offline_access', 'openid', 'profile']);
+    assert.deepEqual([...(metadata.scopes_supported ?? [])].sort(), ['email', 'groups', 'offline_access', 'openid', 'profile']);
     assert.deepEqual([...(metadata.id_token_signing_alg_values_supported ?? [])].sort(), ['ES256', 'EdDSA', 'PS256', 'RS256']);
     for (const claim of ['sub', 'preferred_username', 'email', 'email_verified', 'name']) {
       assert.ok(metadata.claims_supported?.includes(claim), `claim ${claim}`);

@@ -137,5 +137,6 @@ export function toRecord(client: Parsed, responseTypes: ResponseType[]): ClientR
     // Unset stays unset: for a confidential client that means "PKCE or a nonce" (oidc/pkce-policy.ts).
     ...(client.pkce_required !== undefined || client.token_endpoint_auth_method === 'none' ? { pkce_required: client.pkce_required ?? true } : {}),
     resource_server_for: client.resource_server_for,
+    ...(client.allowed_groups ? { allowed_groups: [...new Set(client.allowed_groups)] } : {}),
   };
 }

@@ -5,14 +5,16 @@ import { AUTH_METHODS, GRANT_TYPES, RESPONSE_TYPES, SIGNING_ALGS, type ResponseT
 /** The shape of a client file: allowed keys, their types and defaults, and how fields are named in messages. */
 export type Env = Record<string, string | undefined>;
 
-const SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
+const SCOPES = ['openid', 'profile', 'email', 'offline_access', 'groups'] as const;
+/** Group names as the admin CLI creates them (src/services/groups.ts). */
+export const GROUP_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const APPLICATION_TYPES = ['web', 'native'] as const;
 export const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 export const FILE_EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
 export const MIN_SECRET_LENGTH = 32;
 
 /** Our own client metadata keys; register them as oidc-provider `extraClientMetadata.properties`. */
-export const EXTRA_CLIENT_METADATA = ['first_party', 'pkce_required', 'resource_server_for'] as const;
+export const EXTRA_CLIENT_METADATA = ['first_party', 'pkce_required', 'resource_server_for', 'allowed_groups'] as const;
 
 /**
  * Client metadata ready for oidc-provider's `clients` configuration, defaults applied.
@@ -46,6 +48,8 @@ export type ClientRecord = {
   pkce_required?: boolean;
   /** Client ids whose tokens this (confidential) client may introspect and revoke, besides its own. */
   resource_server_for: string[];
+  /** Only members of one of these groups may sign in to the app; absent: everyone. */
+  allowed_groups?: string[];
   userinfo_signed_response_alg?: SigningAlg;
   default_max_age?: number;
   require_auth_time?: boolean;
@@ -131,6 +135,10 @@ export const schema = z.strictObject({
   first_party: z.boolean(typed('true or false', 'true')).default(false),
   pkce_required: z.boolean(typed('true or false', 'true')).optional(),
   resource_server_for: list(z.string(typed('a client_id', '"my-app"')), '["my-app"]').default([]),
+  allowed_groups: list(
+    z.string(typed('a group name', '"grafana-users"')).regex(GROUP_NAME, 'is not a group name: lower-case letters, digits, dots, dashes and underscores, e.g. "grafana-users"'),
+    '["grafana-users"]',
+  ).min(1, 'is empty, so nobody could sign in; list at least one group, or remove the key to let everyone in').optional(),
   // Standard registration metadata, passed to oidc-provider as written (checked in rules.ts and beside it).
   userinfo_signed_response_alg: oneOf(SIGNING_ALGS).optional(),
   default_max_age: z.number(typed('a number of seconds', '86400')).int('must be a whole number of seconds, e.g. 86400').min(0, 'must not be negative; use e.g. 86400 (one day)').optional(),

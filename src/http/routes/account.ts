@@ -15,6 +15,11 @@ import { sameOrigin } from '../middleware/same-origin.ts';
 import { signedIn } from '../signed-in.ts';
 import { textField, UNTYPEABLE_MESSAGE } from '../text-input.ts';
 import type { Views } from '../views.ts';
+import type { AuditLog } from '../../audit/audit-log.ts';
+import type { AccountSessions } from '../../oidc/account-sessions.ts';
+import type { SecurityNotices } from '../../services/security-notices.ts';
+import { accountOverview } from '../account-overview.ts';
+import { requestFacts } from '../request-facts.ts';
 import { passkeyNameFor } from '../../i18n/device-name.ts';
 import type { MessageKey } from '../../i18n/translator.ts';
 import { asRegistrationResponse, registrationResponseSchema } from '../webauthn-schemas.ts';
@@ -25,6 +30,9 @@ export interface AccountRoutesDeps {
   views: Views;
   accounts: AccountsService;
   passkeys: PasskeysService;
+  audit: Pick<AuditLog, 'record' | 'forUser'>;
+  accountSessions: AccountSessions;
+  notices: Pick<SecurityNotices, 'passkeyAdded'>;
 }
 
 const STATE_COOKIE = 'idp_account_state';
@@ -36,6 +44,9 @@ const NOTICES: Record<string, MessageKey> = {
   renamed: 'account.notice.renamed',
   deleted: 'account.notice.deleted',
   email: 'account.notice.email',
+  recovered: 'account.notice.recovered',
+  ended: 'account.notice.ended',
+  revoked: 'account.notice.revoked',
 };
 
 /**
@@ -44,17 +55,22 @@ const NOTICES: Record<string, MessageKey> = {
  * first-party client) and comes back here.
  */
 export function accountRoutes(deps: AccountRoutesDeps): Router {
-  const { provider, views, accounts, passkeys, config } = deps;
+  const { provider, views, accounts, passkeys, audit, accountSessions, notices, config } = deps;
   const router = new Router({ prefix: '/account' });
   router.use(sameOrigin(config.origin));
 
   const currentSession = (ctx: Context) => signedIn(provider, accounts, ctx);
 
-  async function requireSignedIn(ctx: Context): Promise<{ user: User; sessionUid: string }> {
+  async function requireSignedIn(ctx: Context): Promise<{ user: User; sessionUid: string; sessionId: string }> {
     const current = await currentSession(ctx);
     if (!current) throw new AppError('login_required', { status: 401, messageKey: 'error.sessionEnded' });
-    return { user: current.user, sessionUid: current.session.uid };
+    return { user: current.user, sessionUid: current.session.uid, sessionId: current.session.jti };
   }
+
+  const done = (ctx: Context, notice: keyof typeof NOTICES) => {
+    ctx.status = 303;
+    ctx.redirect(`/account?done=${notice}`);
+  };
 
   router.get('/', async (ctx) => {
     const current = await currentSession(ctx);
@@ -79,12 +95,14 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
       return;
     }
     const notice = NOTICES[String(ctx.query['done'] ?? '')];
+    const i18n = views.i18n(ctx);
     views.page(ctx, 'account', {
       title: 'account.title',
       wide: true,
       user: current.user,
-      notice: notice ? views.i18n(ctx).t(notice) : undefined,
+      notice: notice ? i18n.t(notice) : undefined,
       passkeys: await passkeys.list(current.user.id),
+      ...(await accountOverview({ provider, audit, accountSessions }, i18n, current.user.id, current.session.jti)),
       scripts: ['/static/js/register.js'],
     });
   });
@@ -113,9 +131,10 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
   router.post('/passkeys/:id/delete', async (ctx) => {
     const { user } = await requireSignedIn(ctx);
     const id = parseBody(passkeyId, ctx.params['id']);
-    if (!(await passkeys.remove(user.id, id))) throw new AppError('not_found', { status: 404, messageKey: 'error.passkeyNotFound' });
-    ctx.status = 303;
-    ctx.redirect('/account?done=deleted');
+    const removed = (await passkeys.list(user.id)).find((p) => p.id === id);
+    if (!removed || !(await passkeys.remove(user.id, id))) throw new AppError('not_found', { status: 404, messageKey: 'error.passkeyNotFound' });
+    await audit.record({ type: 'passkey_removed', userId: user.id, ...requestFacts(ctx), detail: { name: removed.name } });
+    done(ctx, 'deleted');
   });
 
   router.post('/passkeys/:id/rename', formBody(), async (ctx) => {
@@ -128,8 +147,8 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
     }
     const name = named.data;
     if (!(await passkeys.rename(user.id, id, name))) throw new AppError('not_found', { status: 404, messageKey: 'error.passkeyNotFound' });
-    ctx.status = 303;
-    ctx.redirect('/account?done=renamed');
+    await audit.record({ type: 'passkey_renamed', userId: user.id, ...requestFacts(ctx), detail: { name } });
+    done(ctx, 'renamed');
   });
 
   router.post('/passkeys/register/options', jsonBody(), async (ctx) => {
@@ -140,7 +159,9 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
   router.post('/passkeys/register/verify', jsonBody(), async (ctx) => {
     const { user, sessionUid } = await requireSignedIn(ctx);
     const { credential } = parseBody(z.object({ credential: registrationResponseSchema }), ctx.request.body);
-    await passkeys.finishRegistration(`account:${sessionUid}`, user, asRegistrationResponse(credential), passkeyNameFor(views.i18n(ctx), ctx.get('user-agent')));
+    const added = await passkeys.finishRegistration(`account:${sessionUid}`, user, asRegistrationResponse(credential), passkeyNameFor(views.i18n(ctx), ctx.get('user-agent')));
+    await audit.record({ type: 'passkey_added', userId: user.id, ...requestFacts(ctx), detail: { name: added.name } });
+    void notices.passkeyAdded(user, added.name, { ...requestFacts(ctx), i18n: views.i18n(ctx) });
     ctx.body = { redirectTo: '/account?done=added' };
   });
 
@@ -150,7 +171,31 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
       // As /session/end would: apps with a backchannel_logout_uri learn that the session is over.
       await notifyBackchannelLogout(provider, current.session, ctx);
       await current.session.destroy();
+      await audit.record({ type: 'signed_out', userId: current.user.id, ...requestFacts(ctx) });
     }
+    for (const name of ['_session', '_session.sig']) ctx.cookies.set(name, null, { path: '/' });
+    views.page(ctx, 'logged-out', { title: 'loggedOut.title' });
+  });
+
+  // Another browser's session (signed out there), one app's standing access, or everything.
+  router.post('/sessions/:id/end', async (ctx) => {
+    const { user } = await requireSignedIn(ctx);
+    if (!(await accountSessions.endSession(user.id, String(ctx.params['id'])))) throw new AppError('not_found', { status: 404, messageKey: 'error.sessionNotFound' });
+    await audit.record({ type: 'sessions_ended', userId: user.id, ...requestFacts(ctx), detail: { sessions: 1 } });
+    done(ctx, 'ended');
+  });
+
+  router.post('/apps/:id/revoke', async (ctx) => {
+    const { user } = await requireSignedIn(ctx);
+    if (!(await accountSessions.revokeGrant(user.id, String(ctx.params['id'])))) throw new AppError('not_found', { status: 404, messageKey: 'error.sessionNotFound' });
+    await audit.record({ type: 'sessions_ended', userId: user.id, ...requestFacts(ctx), detail: { grants: 1 } });
+    done(ctx, 'revoked');
+  });
+
+  router.post('/sessions/end-all', async (ctx) => {
+    const { user } = await requireSignedIn(ctx);
+    const ended = await accountSessions.endAll(user.id);
+    await audit.record({ type: 'sessions_ended', userId: user.id, ...requestFacts(ctx), detail: { sessions: ended.sessions, grants: ended.grants } });
     for (const name of ['_session', '_session.sig']) ctx.cookies.set(name, null, { path: '/' });
     views.page(ctx, 'logged-out', { title: 'loggedOut.title' });
   });

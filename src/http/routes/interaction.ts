@@ -10,9 +10,15 @@ import type { AccountsService } from '../../services/accounts.ts';
 import { CODE_LENGTH } from '../../services/one-time-codes.ts';
 import type { PasskeysService } from '../../services/passkeys.ts';
 import type { SignupsService, VerifyResult } from '../../services/signups.ts';
+import type { AuditLog } from '../../audit/audit-log.ts';
+import { ACCESS_PROMPT } from '../../oidc/interaction-policy.ts';
+import type { AccountLinksService } from '../../services/account-links.ts';
+import type { SignupErrors } from '../../services/accounts.ts';
+import { requestFacts } from '../request-facts.ts';
+import type { SignupGate, SignupGateService } from '../invitation.ts';
 import { LIMITS, type Throttle } from '../../services/throttle.ts';
 import type { InteractionStateStore } from '../../stores/interaction-state.ts';
-import { finishForForm, loadInteraction, type Interaction } from '../interaction.ts';
+import { finishForForm, loadInteraction, PROVEN_BY_LINK_OR_CODE, type Interaction } from '../interaction.ts';
 import { formBody, parseBody } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
 import { rememberedUser } from '../remembered-user.ts';
@@ -28,6 +34,9 @@ export interface InteractionRoutesDeps {
   accounts: AccountsService;
   passkeys: Pick<PasskeysService, 'count'>;
   signups: SignupsService;
+  signupGate: SignupGateService;
+  accountLinks: Pick<AccountLinksService, 'use'>;
+  audit: Pick<AuditLog, 'record'>;
   states: InteractionStateStore;
   throttle: Throttle;
 }
@@ -36,6 +45,15 @@ const loginForm = z.object({ login: z.string().max(320).default('') });
 const loginText = textField(320);
 const signupForm = z.object({ username: z.string().max(320).default(''), email: z.string().max(320).default('') });
 const codeForm = z.object({ code: z.string().max(32).default('') });
+
+/** The fields an invitation fixes. */
+function fixedBy(gate: SignupGate): { username?: string; email?: string } {
+  const invitation = gate.invitation;
+  return {
+    ...(invitation?.username ? { username: invitation.username } : {}),
+    ...(invitation?.email ? { email: invitation.email } : {}),
+  };
+}
 
 /** What the signup code page says when a typed code does not create the account. */
 function codeError(i18n: Translator, result: Exclude<VerifyResult, { ok: true } | { reason: 'taken' }>): string {
@@ -54,7 +72,7 @@ const consentForm = z.object({ decision: z.enum(['allow', 'deny']) });
  * under /interaction/:uid, the path of oidc-provider's interaction cookie.
  */
 export function interactionRoutes(deps: InteractionRoutesDeps): Router {
-  const { provider, views, accounts, passkeys, signups, states, throttle, config } = deps;
+  const { provider, views, accounts, passkeys, signups, signupGate, accountLinks, audit, states, throttle, config } = deps;
   const router = new Router({ prefix: '/interaction/:uid' });
   router.use(sameOrigin(config.origin));
 
@@ -67,7 +85,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
   async function page(ctx: Context, details: Interaction, template: string, data: PageData, status = 200) {
     views.page(ctx, template, {
       base: `/interaction/${details.uid}`,
-      signupOpen: config.signup === 'open',
+      signupOpen: (await signupGate.check(ctx)).allowed,
       clientName: await clientName(details),
       ...data,
     }, { status, uiLocales: details.params['ui_locales'] });
@@ -93,6 +111,11 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     await page(ctx, details, 'signup-verify', { title: 'verify.title', email, minutes: Math.round(config.magicLinkTtl / 60), ...extra }, status);
   }
 
+  async function showSignup(ctx: Context, details: Interaction, gate: SignupGate, values: Record<string, unknown>, errors: SignupErrors = {}, status = 200) {
+    const fixed = fixedBy(gate);
+    await page(ctx, details, 'signup', { title: 'signup.title', values: { ...values, ...fixed }, fixed, errors }, status);
+  }
+
   const requester = (ctx: Context, details: Interaction) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent'), i18n: i18nOf(ctx, details) });
 
   router.get('/', async (ctx) => {
@@ -103,19 +126,24 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       await page(ctx, details, 'consent', { title: 'consent.title', scopes: describedScopes(scopes) });
       return;
     }
+    if (details.prompt.name === ACCESS_PROMPT) {
+      const user = details.session?.accountId ? await accounts.findActive(details.session.accountId) : null;
+      await page(ctx, details, 'no-access', { title: 'noAccess.title', username: user?.username ?? '' }, 403);
+      return;
+    }
     const proof = ctx.cookies.get(PROOF_COOKIE, { signed: true });
     if (proof) {
       ctx.cookies.set(PROOF_COOKIE, null, { signed: true, path: '/' });
       const provenUserId = await states.takeProof(proof);
       if (provenUserId && details.prompt.name === 'login') {
-        await finishForForm(provider, ctx, { login: { accountId: provenUserId } });
+        await finishForForm(provider, ctx, { login: { accountId: provenUserId, amr: PROVEN_BY_LINK_OR_CODE } });
         return;
       }
     }
     const state = await states.get(uid);
     if (state.provenUserId && state.finishNow) {
       await states.clear(uid);
-      await finishForForm(provider, ctx, { login: { accountId: state.provenUserId } });
+      await finishForForm(provider, ctx, { login: { accountId: state.provenUserId, amr: PROVEN_BY_LINK_OR_CODE } });
       return;
     }
     if (state.provenUserId) {
@@ -133,7 +161,19 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       await showPasskeyStep(ctx, details, user);
       return;
     }
+    const gate = await signupGate.check(ctx);
+    if (gate.invitation) {
+      await showSignup(ctx, details, gate, {});
+      return;
+    }
     await showLogin(ctx, details);
+  });
+
+  // Leaving the "no access" page: the app learns the person was refused.
+  router.post('/leave', async (ctx) => {
+    const details = await loadInteraction(provider, ctx);
+    if (details.prompt.name !== ACCESS_PROMPT) throw new AppError('invalid_request', { status: 400, messageKey: 'error.nothingToAllow' });
+    await finishForForm(provider, ctx, { error: 'access_denied', error_description: 'The account is not allowed to use this app.' });
   });
 
   router.post('/login', formBody(), async (ctx) => {
@@ -167,20 +207,23 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
   });
 
   router.get('/signup', async (ctx) => {
-    if (config.signup !== 'open') return;
+    const gate = await signupGate.check(ctx);
+    if (!gate.allowed) return;
     const details = await loadInteraction(provider, ctx);
-    await page(ctx, details, 'signup', { title: 'signup.title', values: {}, errors: {} });
+    await showSignup(ctx, details, gate, {});
   });
 
   // The form: checked, then a code goes to the address. Only a valid, free username and address
   // is a signup attempt and counts towards the per-IP limit.
   router.post('/signup', formBody(), async (ctx) => {
-    if (config.signup !== 'open') return;
+    const gate = await signupGate.check(ctx);
+    if (!gate.allowed) return;
     const details = await loadInteraction(provider, ctx);
-    const values = parseBody(signupForm, ctx.request.body);
+    // An invitation's fixed username or email cannot be changed in the form.
+    const values = { ...parseBody(signupForm, ctx.request.body), ...fixedBy(gate) };
     const check = await accounts.checkSignup(values);
     if (!check.ok) {
-      await page(ctx, details, 'signup', { title: 'signup.title', values, errors: check.errors }, 422);
+      await showSignup(ctx, details, gate, values, check.errors, 422);
       return;
     }
     const charges = [await throttle.charge(LIMITS.signupPerIp, ctx.ip), await throttle.charge(LIMITS.mailPerIp, ctx.ip)];
@@ -195,7 +238,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
   });
 
   router.get('/signup/verify', async (ctx) => {
-    if (config.signup !== 'open') return;
+    if (!(await signupGate.check(ctx)).allowed) return;
     const details = await loadInteraction(provider, ctx);
     const pending = await signups.pending(details.uid);
     if (!pending) {
@@ -207,21 +250,32 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
   });
 
   router.post('/signup/verify', formBody(), async (ctx) => {
-    if (config.signup !== 'open') return;
+    const gate = await signupGate.check(ctx);
+    if (!gate.allowed) return;
     const details = await loadInteraction(provider, ctx);
     const { code } = parseBody(codeForm, ctx.request.body);
     const charge = await throttle.charge(LIMITS.codePerIp, ctx.ip);
     const pending = await signups.pending(details.uid);
-    const result = await signups.verify(details.uid, code);
+    // An invitation is used up by the right code, once: not by a wrong one, not twice.
+    const invitation = config.signup === 'invite' || gate.invitation ? gate.invitation : undefined;
+    const result = await signups.verify(details.uid, code, invitation ? () => accountLinks.use(invitation) : undefined);
     if (result.ok) {
       await throttle.refund([charge]);
-      await states.set(details.uid, { provenUserId: result.user.id });
+      if (invitation) signupGate.forget(ctx);
+      await audit.record({
+        type: 'signup',
+        userId: result.user.id,
+        clientId: String(details.params['client_id']),
+        ...requestFacts(ctx),
+        ...(invitation ? { detail: { invitation: invitation.id } } : {}),
+      });
+      await states.set(details.uid, { provenUserId: result.user.id, provenBy: 'signup' });
       ctx.status = 303;
       ctx.redirect(`/interaction/${details.uid}`);
       return;
     }
     if (result.reason === 'taken') {
-      await page(ctx, details, 'signup', { title: 'signup.title', values: pending ?? {}, errors: result.errors }, 409);
+      await showSignup(ctx, details, gate, pending ? { username: pending.username, email: pending.email } : {}, result.errors, 409);
       return;
     }
     if (!pending) throw new AppError('invalid_request', { status: 400, messageKey: 'verify.error.nothing' });
@@ -229,7 +283,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
   });
 
   router.post('/signup/resend', async (ctx) => {
-    if (config.signup !== 'open') return;
+    if (!(await signupGate.check(ctx)).allowed) return;
     const details = await loadInteraction(provider, ctx);
     const charge = await throttle.charge(LIMITS.mailPerIp, ctx.ip);
     if (!(await signups.resend(details.uid, requester(ctx, details)))) {
@@ -246,7 +300,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     const { provenUserId } = await states.get(details.uid);
     if (!provenUserId) throw new AppError('invalid_request', { status: 400, messageKey: 'error.nothingToSkip' });
     await states.clear(details.uid);
-    await finishForForm(provider, ctx, { login: { accountId: provenUserId } });
+    await finishForForm(provider, ctx, { login: { accountId: provenUserId, amr: PROVEN_BY_LINK_OR_CODE } });
   });
 
   router.post('/consent', formBody(), async (ctx) => {

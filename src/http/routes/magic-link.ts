@@ -4,7 +4,11 @@ import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import type { AppConfig } from '../../config/env.ts';
 import type { Translator } from '../../i18n/translator.ts';
+import type { User } from '../../db/entities/user.ts';
 import type { AccountsService } from '../../services/accounts.ts';
+import type { SecurityNotices } from '../../services/security-notices.ts';
+import type { AuditLog } from '../../audit/audit-log.ts';
+import { requestFacts } from '../request-facts.ts';
 import type { ConfirmCodeResult, MagicLinksService } from '../../services/magic-links.ts';
 import { CODE_LENGTH } from '../../services/one-time-codes.ts';
 import type { PasskeysService } from '../../services/passkeys.ts';
@@ -26,6 +30,8 @@ export interface MagicLinkRoutesDeps {
   passkeys: Pick<PasskeysService, 'count'>;
   states: InteractionStateStore;
   throttle: Throttle;
+  notices: Pick<SecurityNotices, 'newBrowser'>;
+  audit: Pick<AuditLog, 'record'>;
 }
 
 /** The browser-binding cookie: only the browser that asked for the link can use it. */
@@ -61,7 +67,7 @@ const linkParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{10,64}$/), se
  * in the browser holding the binding cookie, does (mail scanners open links).
  */
 export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
-  const { provider, views, accounts, magicLinks, passkeys, states, throttle, config } = deps;
+  const { provider, views, accounts, magicLinks, passkeys, states, throttle, notices, audit, config } = deps;
   const router = new Router();
   router.use(sameOrigin(config.origin));
   const secure = config.origin.startsWith('https:');
@@ -86,7 +92,10 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
    * After a successful email sign-in: hand back what it was charged (the look-up, the emails, this
    * code or link try), then offer a passkey unless this browser already used one for the account.
    */
-  async function proceed(ctx: Context, userId: string, interactionUid: string, firstVerification: boolean, charge: Charge) {
+  async function proceed(ctx: Context, user: User, interactionUid: string, firstVerification: boolean, charge: Charge) {
+    const userId = user.id;
+    // The owner hears of an emailed sign-in in a browser that never signed in as them (NOTIFY_EMAILS).
+    if (rememberedUser.get(ctx) !== userId) void notices.newBrowser(user, { ...requestFacts(ctx), i18n: views.i18n(ctx) });
     const earlier = await states.get(interactionUid);
     const refunds = [charge];
     if (earlier.userId === userId) refunds.push(...(earlier.lookupCharge ? [earlier.lookupCharge] : []), ...(earlier.mailCharges ?? []));
@@ -106,6 +115,7 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
     const passkeysBeforeVerification = firstVerification ? await passkeys.count(userId) : 0;
     await states.set(interactionUid, {
       provenUserId: userId,
+      provenBy: 'email',
       finishNow: hasPasskeyHere && passkeysBeforeVerification === 0,
       ...(passkeysBeforeVerification > 0 ? { passkeysBeforeVerification } : {}),
     });
@@ -145,6 +155,7 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
       throw error;
     }
     await states.set(details.uid, { ...state, mailCharges: [...(state.mailCharges ?? []), ...charges] });
+    await audit.record({ type: 'email_sent', userId: user.id, clientId: String(details.params['client_id']), ...requestFacts(ctx) });
     ctx.cookies.set(BINDING_COOKIE, bindingValue, { signed: true, httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: config.magicLinkTtl * 1000, overwrite: true });
     ctx.status = 303;
     ctx.redirect(`/interaction/${details.uid}/email`);
@@ -163,7 +174,7 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
     const result = await magicLinks.confirmCode({ interactionUid: details.uid, code, bindingValue: binding(ctx) });
     if (result.ok) {
       forgetBinding(ctx);
-      await proceed(ctx, result.user.id, details.uid, result.firstVerification, charge);
+      await proceed(ctx, result.user, details.uid, result.firstVerification, charge);
       return;
     }
     const state = await states.get(details.uid);
@@ -174,6 +185,9 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
       return;
     }
     if (result.reason === 'too_many_attempts' || result.reason === 'expired_or_used') forgetBinding(ctx);
+    if (result.reason === 'wrong_code' || result.reason === 'too_many_attempts') {
+      await audit.record({ type: 'sign_in_failed', userId: state.userId ?? null, clientId: String(details.params['client_id']), ...requestFacts(ctx), detail: { method: 'email_code' } });
+    }
     const user = state.userId ? await accounts.findActive(state.userId) : null;
     showEmailSent(ctx, details, user?.email, { error: codeError(views.i18n(ctx, details.params['ui_locales']), result), code }, 422);
   });
@@ -203,7 +217,7 @@ export function magicLinkRoutes(deps: MagicLinkRoutesDeps): Router {
       return;
     }
     forgetBinding(ctx);
-    await proceed(ctx, result.user.id, result.interactionUid, result.firstVerification, charge);
+    await proceed(ctx, result.user, result.interactionUid, result.firstVerification, charge);
   });
 
   return router;

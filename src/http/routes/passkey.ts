@@ -7,11 +7,14 @@ import type { AccountsService } from '../../services/accounts.ts';
 import type { PasskeysService } from '../../services/passkeys.ts';
 import { LIMITS, type Throttle } from '../../services/throttle.ts';
 import type { InteractionStateStore } from '../../stores/interaction-state.ts';
-import { chosenAccount, finishForScript, loadInteraction } from '../interaction.ts';
+import { chosenAccount, finishForScript, loadInteraction, PROVEN_BY_PASSKEY } from '../interaction.ts';
 import { jsonBody, parseBody, scriptEndpoints } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
 import { rememberedUser } from '../remembered-user.ts';
 import type { Views } from '../views.ts';
+import type { AuditLog } from '../../audit/audit-log.ts';
+import type { SecurityNotices } from '../../services/security-notices.ts';
+import { requestFacts } from '../request-facts.ts';
 import { passkeyNameFor } from '../../i18n/device-name.ts';
 import {
   asAuthenticationResponse,
@@ -29,6 +32,8 @@ export interface PasskeyRoutesDeps {
   states: InteractionStateStore;
   throttle: Throttle;
   views: Pick<Views, 'i18n'>;
+  audit: Pick<AuditLog, 'record'>;
+  notices: Pick<SecurityNotices, 'passkeyAdded'>;
 }
 
 const verifyRequest = z.object({ mode: authenticationOptionsRequestSchema.shape.mode, credential: authenticationResponseSchema });
@@ -64,14 +69,25 @@ export function passkeyRoutes(deps: PasskeyRoutesDeps): Router {
     const { mode, credential } = parseBody(verifyRequest, ctx.request.body);
     // Charged as failures before any signature work, handed back when the passkey is valid.
     const charges = [await throttle.charge(LIMITS.passkeyFailuresPerIp, ctx.ip)];
-    const user = await passkeys.finishAuthentication(owner(details.uid, mode), asAuthenticationResponse(credential), async (userId) => {
-      charges.push(await throttle.charge(LIMITS.passkeyFailuresPerAccountAndIp, `${userId}:${ctx.ip}`));
-    });
+    let claimedUserId: string | undefined;
+    let user;
+    try {
+      user = await passkeys.finishAuthentication(owner(details.uid, mode), asAuthenticationResponse(credential), async (userId) => {
+        claimedUserId = userId;
+        charges.push(await throttle.charge(LIMITS.passkeyFailuresPerAccountAndIp, `${userId}:${ctx.ip}`));
+      });
+    } catch (error) {
+      // A refused passkey is a failed sign-in in the owner's trail (when we know whose it claimed to be).
+      if (error instanceof AppError && error.code === 'passkey_rejected') {
+        await deps.audit.record({ type: 'sign_in_failed', userId: claimedUserId ?? null, clientId: String(details.params['client_id']), ...requestFacts(ctx), detail: { method: 'passkey' } });
+      }
+      throw error;
+    }
     const state = await states.take(details.uid);
     if (state.userId === user.id && state.lookupCharge) charges.push(state.lookupCharge);
     await throttle.refund(charges);
     rememberedUser.set(ctx, user.id, deps.config.origin.startsWith('https:'));
-    await finishForScript(provider, ctx, { login: { accountId: user.id } });
+    await finishForScript(provider, ctx, { login: { accountId: user.id, amr: PROVEN_BY_PASSKEY } });
   });
 
   router.post('/register/options', async (ctx) => {
@@ -83,12 +99,16 @@ export function passkeyRoutes(deps: PasskeyRoutesDeps): Router {
   router.post('/register/verify', async (ctx) => {
     const details = await loadInteraction(provider, ctx);
     const { credential } = parseBody(registerRequest, ctx.request.body);
+    const { provenBy } = await states.get(details.uid);
     const user = await provenUser(details.uid);
-    const deviceName = passkeyNameFor(deps.views.i18n(ctx, details.params['ui_locales']), ctx.get('user-agent'));
-    await passkeys.finishRegistration(owner(details.uid, 'register'), user, asRegistrationResponse(credential), deviceName);
+    const i18n = deps.views.i18n(ctx, details.params['ui_locales']);
+    const added = await passkeys.finishRegistration(owner(details.uid, 'register'), user, asRegistrationResponse(credential), passkeyNameFor(i18n, ctx.get('user-agent')));
     await states.clear(details.uid);
+    await deps.audit.record({ type: 'passkey_added', userId: user.id, ...requestFacts(ctx), detail: { name: added.name } });
+    // A new signup's first passkey is no news; one added after an emailed sign-in is (it could be someone with the mailbox).
+    if (provenBy !== 'signup') void deps.notices.passkeyAdded(user, added.name, { ...requestFacts(ctx), i18n });
     rememberedUser.set(ctx, user.id, deps.config.origin.startsWith('https:'));
-    await finishForScript(provider, ctx, { login: { accountId: user.id } });
+    await finishForScript(provider, ctx, { login: { accountId: user.id, amr: PROVEN_BY_PASSKEY } });
   });
 
   return router;
