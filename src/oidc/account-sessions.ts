@@ -20,7 +20,7 @@ export interface AccountGrant {
 interface SessionPayload {
   accountId?: string;
   loginTs?: number;
-  authorizations?: Record<string, { grantId?: string }>;
+  authorizations?: Record<string, { grantId?: string; persistsLogout?: boolean }>;
 }
 
 interface GrantPayload {
@@ -49,8 +49,15 @@ export function createAccountSessions(store: KeyValueStore) {
     await store.delete(...keys, grantKey(grantId), modelKey('Grant', grantId));
   }
 
+  /**
+   * Signs a browser out: the session and the grants made through it, except those that outlive
+   * a sign-out by design (offline_access, as oidc-provider's own logout keeps them): those end
+   * with "End access" for their app, or with endAll.
+   */
   async function endSessionRecord(id: string, payload: SessionPayload): Promise<void> {
-    for (const { grantId } of Object.values(payload.authorizations ?? {})) if (grantId) await revokeGrant(grantId);
+    for (const { grantId, persistsLogout } of Object.values(payload.authorizations ?? {})) {
+      if (grantId && !persistsLogout) await revokeGrant(grantId);
+    }
     await store.delete(modelKey('Session', id));
   }
 

@@ -282,6 +282,51 @@ describe(`the rest of the admin CLI (${BACKEND})`, () => {
   });
 });
 
+describe(`the account page: sessions, apps, activity (${BACKEND})`, () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ env: { TRUST_PROXY: 'true' } });
+  });
+  after(() => app?.destroy());
+
+  test('another browser’s session ends from here, an app’s refresh token ends, and every change is in the trail', async () => {
+    const here = await signUpAndRegister(app.url, { username: 'sid', email: 'sid@example.com', ip: '198.51.100.90' });
+    // A second browser, signed in to an app that keeps a refresh token.
+    const there = new HttpBrowser(app.url, { ip: '198.51.100.91' });
+    const request = await authorize(there, { scope: 'openid offline_access' });
+    const callback = await followToCallback(there, await signInWithPasskey(there, request.uid, here.authenticator, { login: 'sid' }));
+    const { tokens } = await redeemCode(app.url, callback, request);
+    const sessions = await app.container.accountSessions.sessions(here.sub);
+    assert.equal(sessions.length, 2);
+    const page = await (await here.browser.get('/account')).text();
+    assert.match(page, /This browser/);
+    assert.match(page, /Another browser/);
+    assert.match(page, /Apps that stay signed in[\s\S]*test-confidential/);
+
+    const [passkey] = await app.container.passkeys.list(here.sub);
+    assert.ok(passkey);
+    assert.equal((await here.browser.postForm(`/account/passkeys/${passkey.id}/rename`, { name: 'Laptop' })).status, 303);
+    const other = sessions.find((session) => page.includes(`/account/sessions/${session.id}/end`));
+    assert.ok(other, 'the other session can be ended from here');
+    assert.equal((await here.browser.postForm(`/account/sessions/${other.id}/end`, {})).status, 303);
+    assert.equal((await there.get('/account')).status, 302, 'signed out there');
+    const config = await relyingParty(app.url, 'test-confidential');
+    const renewed = await oidc.refreshTokenGrant(config, tokens.refresh_token ?? '');
+    assert.ok(renewed.access_token, 'an app that stays signed in (offline_access) outlives a sign-out, as with oidc-provider\'s own logout');
+    const grants = await app.container.accountSessions.grants(here.sub);
+    assert.equal(grants.filter((g) => g.hasRefreshToken).length, 1);
+    for (const grant of grants.filter((g) => g.hasRefreshToken)) await here.browser.postForm(`/account/apps/${grant.id}/revoke`, {});
+    await assert.rejects(oidc.refreshTokenGrant(config, renewed.refresh_token ?? tokens.refresh_token ?? ''), 'the app\'s refresh token ended');
+    assert.equal((await here.browser.postForm(`/account/sessions/${other.id}/end`, {})).status, 404, 'a session that is gone (or not yours) is a 404');
+    assert.equal((await here.browser.postForm(`/account/passkeys/${passkey.id}/delete`, {})).status, 303);
+    assert.equal((await here.browser.postForm('/account/sessions/end-all', {})).status, 200);
+    const types = (await app.container.audit.forUser(here.sub, 50)).map((event) => event.type);
+    for (const type of ['signup', 'passkey_added', 'sign_in', 'passkey_renamed', 'sessions_ended', 'passkey_removed']) assert.ok(types.includes(type), `${type} in ${types.join(', ')}`);
+    assert.equal(types.filter((type) => type === 'sessions_ended').length, 3);
+    assert.equal((await app.container.accountSessions.sessions(here.sub)).length, 0);
+  });
+});
+
 describe(`SIGNUP=invite (${BACKEND})`, () => {
   let app: TestApp;
   let admin: ReturnType<typeof adminOf>;
