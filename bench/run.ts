@@ -1,97 +1,188 @@
-// `npm run bench`: how fast sign-in is, end to end over HTTP, on the backends the environment
-// selects (embedded by default; DATABASE_URL / REDIS_URL for PostgreSQL / Redis). Prints a table;
-// never fails because a machine is slow. Not a test: numbers go into README and issue notes.
-import { startTestApp } from '../test/helpers/app.ts';
-import { BACKEND } from '../test/helpers/backends.ts';
-import {
-  authorize,
-  followToCallback,
-  HttpBrowser,
-  redeemCode,
-  signInWithPasskey,
-  signUpAndRegister,
-} from '../test/helpers/http-flow.ts';
-import type { SoftwareAuthenticator } from '../test/helpers/software-authenticator.ts';
+// `npm run bench`: the product and a bare oidc-provider baseline (bench/baseline/) side by side, in
+// the same run, under the same load driver (bench/driver/), with ratios. Each server is a child
+// process, so its CPU and memory come from /proc alone. Not a test: it fails only when the bench
+// itself is broken (a server that completes no sign-in at all), never because a machine is slow.
+// Options: bench/plan.ts. Progress goes to stderr, the Markdown tables to stdout.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { measureArgon2Verify } from './argon2.ts';
+import { ENDPOINTS, prepareTokens, runEndpoint, type EndpointName, type Tokens } from './driver/endpoints.ts';
+import { runSignIns, summarizeLoad, type LoadOptions, type LoadResult, type LoadRound } from './driver/load.ts';
+import type { Person, Target } from './driver/sign-in.ts';
+import { createTarget } from './driver/target.ts';
+import { planFromArgs, type Plan } from './plan.ts';
+import { endpointRows, errorSamples, signInRows, stepTable, summaryTable, type BackendResult, type RunFacts, type ServerResult } from './report.ts';
+import type { Backend } from './servers/backends.ts';
+import { startBaseline } from './servers/baseline.ts';
+import { startProduct } from './servers/product.ts';
+import type { BenchServer } from './servers/server.ts';
+import { createUsers, type BenchUser } from './users.ts';
 
-const USERS = 8;
-const SIGN_INS_PER_USER = 15;
+const progress = (line: string) => console.error(`[bench] ${line}`);
 
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
+/** Cleanups of whatever is running, also run on Ctrl-C so no schema, keys or process is left behind. */
+const running = new Set<() => Promise<void>>();
+process.once('SIGINT', () => {
+  progress('interrupted: stopping the servers and removing their data');
+  void Promise.allSettled([...running].map((cleanup) => cleanup())).finally(() => process.exit(130));
+});
+
+interface Side {
+  name: 'baseline' | 'product';
+  server: BenchServer;
+  target: Target;
+  people: Person[];
+  result: ServerResult;
 }
 
-function summary(label: string, times: number[], wallMs: number) {
-  const sorted = [...times].sort((a, b) => a - b);
-  return {
-    measurement: label,
-    runs: times.length,
-    'p50 ms': quantile(sorted, 0.5).toFixed(1),
-    'p95 ms': quantile(sorted, 0.95).toFixed(1),
-    'per second': ((times.length / wallMs) * 1000).toFixed(1),
-  };
+function describe(row: LoadResult): string {
+  const errors = row.failed > 0 ? `, ${row.failed} FAILED (${row.errorSamples[0] ?? ''})` : '';
+  return `${row.perSecond.toFixed(1)} sign-ins/s, ${row.cpuMsPerSignIn.toFixed(2)} ms CPU each, p50 ${row.signIn.p50.toFixed(1)} ms, p99 ${row.signIn.p99.toFixed(1)} ms${errors}`;
 }
 
-async function timed<T>(work: () => Promise<T>, into: number[]): Promise<T> {
-  const start = performance.now();
-  const result = await work();
-  into.push(performance.now() - start);
-  return result;
+async function start(name: Side['name'], backend: Backend, users: readonly BenchUser[], plan: Plan): Promise<Side> {
+  const logFile = plan.logs ? path.join(plan.logs, `${backend.name}-${name}.log`) : undefined;
+  const server = await (name === 'product' ? startProduct : startBaseline)(backend, users, { logFile });
+  running.add(server.cleanup);
+  progress(`${backend.name}: ${name} ready in ${server.process.startupMs.toFixed(0)} ms (pid ${server.process.pid}; ${users.length} people registered in ${server.registrationMs.toFixed(0)} ms)`);
+  const maxVirtualUsers = Math.max(plan.halfPeakVirtualUsers, ...plan.concurrency[backend.name]);
+  let created;
+  try {
+    created = await createTarget(server, users, maxVirtualUsers);
+  } catch (error) {
+    await server.cleanup();
+    running.delete(server.cleanup);
+    throw error;
+  }
+  const { target, people } = created;
+  return { name, server, target, people, result: { startupMs: server.process.startupMs, rssHighWaterMiB: Number.NaN, signIns: [], halfPeak: undefined, endpoints: [] } };
 }
 
-// Rate limits count per IP; every simulated person gets their own address (TRUST_PROXY=true).
-const app = await startTestApp({ env: { TRUST_PROXY: 'true' } });
+async function measureBackend(backend: Backend, users: readonly BenchUser[], plan: Plan, broken: string[]): Promise<BackendResult> {
+  const sides: Side[] = [];
+  try {
+    if (plan.concurrent) {
+      const started = await Promise.allSettled([start('baseline', backend, users, plan), start('product', backend, users, plan)]);
+      for (const outcome of started) if (outcome.status === 'fulfilled') sides.push(outcome.value);
+      for (const outcome of started) if (outcome.status === 'rejected') throw outcome.reason;
+    } else {
+      // One after the other, so neither start-up time is measured against the other's.
+      sides.push(await start('baseline', backend, users, plan));
+      sides.push(await start('product', backend, users, plan));
+    }
+
+    if (plan.warmup) {
+      for (const side of sides) {
+        const row = summarizeLoad([await runSignIns(side.target, side.people, { ...plan.warmup, pid: side.server.process.pid })]);
+        progress(`${backend.name}: ${side.name} warm-up: ${describe(row)}`);
+      }
+    }
+    /** A row in rounds, baseline and product taking turns, so a disturbance on the machine hits both alike. */
+    const row = async (load: (side: Side) => Omit<LoadOptions, 'pid' | 'seconds'> | undefined): Promise<Map<Side, LoadResult>> => {
+      const rounds = new Map<Side, LoadRound[]>();
+      for (let round = 0; round < plan.rounds; round++) {
+        for (const side of sides) {
+          const options = load(side);
+          if (!options) continue;
+          const measured = await runSignIns(side.target, side.people, { ...options, seconds: plan.roundSeconds, pid: side.server.process.pid });
+          rounds.set(side, [...(rounds.get(side) ?? []), measured]);
+        }
+      }
+      return new Map([...rounds].map(([side, measured]) => [side, summarizeLoad(measured)]));
+    };
+    for (const virtualUsers of plan.concurrency[backend.name]) {
+      for (const [side, result] of await row(() => ({ virtualUsers }))) {
+        side.result.signIns.push(result);
+        progress(`${backend.name}: ${side.name}, ${virtualUsers} at once: ${describe(result)}`);
+      }
+    }
+    for (const side of sides) {
+      side.result.rssHighWaterMiB = Math.max(...side.result.signIns.map((result) => result.rssHighWaterMiB));
+      const completed = side.result.signIns.reduce((sum, result) => sum + result.completed, 0);
+      if (completed === 0) broken.push(`${backend.name}: ${side.name} completed no sign-in`);
+    }
+    // Latency is judged at half of each server's own peak, where a server should have room to spare.
+    const peaks = new Map(sides.map((side) => [side, Math.max(...side.result.signIns.map((result) => result.perSecond))]));
+    const paced = await row((side) => {
+      const peak = peaks.get(side) ?? 0;
+      return peak > 0 ? { virtualUsers: plan.halfPeakVirtualUsers, rate: peak / 2 } : undefined;
+    });
+    for (const [side, result] of paced) {
+      side.result.halfPeak = result;
+      progress(`${backend.name}: ${side.name} paced at ${(result.targetRate ?? 0).toFixed(0)}/s: ${describe(result)}`);
+    }
+
+    const tokens = new Map<Side, Tokens>();
+    for (const side of sides) {
+      try {
+        tokens.set(side, await prepareTokens(side.target, side.people[0]!));
+      } catch (error) {
+        broken.push(`${backend.name}: ${side.name}: no tokens for the endpoint rows: ${(error as Error).message}`);
+      }
+    }
+    const endpointRow = async (endpoint: EndpointName, side: Side) => {
+      const sideTokens = tokens.get(side);
+      if (!sideTokens) return;
+      const measured = await runEndpoint(endpoint, side.target, sideTokens, side.server.process.pid, plan.endpoints);
+      // Rows run at the same time share the server's CPU: no per-request figure then.
+      if (plan.concurrent) measured.cpuUsPerRequest = Number.NaN;
+      side.result.endpoints.push(measured);
+      if (measured.ok === 0) broken.push(`${backend.name}: ${side.name}: ${endpoint} answered nothing with 2xx`);
+      progress(`${backend.name}: ${side.name} ${endpoint}: ${measured.perSecond.toFixed(0)} req/s, p99 ${measured.p99.toFixed(1)} ms${measured.errors ? `, ${measured.errors} ERRORS` : ''}`);
+    };
+    const endpointRows = ENDPOINTS.flatMap((endpoint) => sides.map((side) => () => endpointRow(endpoint, side)));
+    if (plan.concurrent) await Promise.all(endpointRows.map((run) => run()));
+    else for (const run of endpointRows) await run();
+  } finally {
+    for (const side of sides) {
+      await side.target.connections.close();
+      await side.server.cleanup();
+      running.delete(side.server.cleanup);
+    }
+  }
+  const [baseline, product] = sides;
+  return { backend: backend.name, baseline: baseline!.result, product: product!.result };
+}
+
+const began = performance.now();
+let plan: Plan;
 try {
-  const people: Array<{ username: string; ip: string; authenticator: SoftwareAuthenticator }> = [];
-  const signups: number[] = [];
-  const signupStart = performance.now();
-  for (let i = 0; i < USERS; i++) {
-    const username = `bench${i}`;
-    const ip = `10.9.0.${i + 1}`;
-    const { authenticator } = await timed(() => signUpAndRegister(app.url, { username, email: `${username}@example.com`, ip }), signups);
-    people.push({ username, ip, authenticator });
-  }
-  const signupWall = performance.now() - signupStart;
+  plan = planFromArgs(process.argv.slice(2), process.env);
+} catch (error) {
+  console.error(`error: ${(error as Error).message}`);
+  process.exit(2);
+}
+const facts: RunFacts = { vCpus: availableParallelism(), node: process.version, smoke: plan.smoke, seconds: 0 };
+if (plan.logs) mkdirSync(plan.logs, { recursive: true });
+const users = createUsers(plan.people);
+const broken: string[] = [];
+const results: BackendResult[] = [];
+try {
+  for (const backend of plan.backends) results.push(await measureBackend(backend, users, plan, broken));
+} catch (error) {
+  // A server that does not start, a database that is not there: the bench cannot measure.
+  console.error(`[bench] broken: ${(error as Error).stack ?? (error as Error).message}`);
+  process.exit(1);
+}
+const argon2 = plan.argon2Runs > 0 ? await measureArgon2Verify(plan.argon2Runs) : undefined;
+facts.seconds = (performance.now() - began) / 1000;
 
-  // One sign-in: /auth → username → passkey options → verify → callback → token endpoint.
-  const signIn = async (person: (typeof people)[number], mode: 'username' | 'autofill') => {
-    const browser = new HttpBrowser(app.url, { ip: person.ip });
-    const request = await authorize(browser);
-    const redirectTo = await signInWithPasskey(browser, request.uid, person.authenticator, mode === 'username' ? { login: person.username } : {});
-    await redeemCode(app.url, await followToCallback(browser, redirectTo), request);
-  };
+const out: string[] = [];
+out.push(`# bench${plan.smoke ? ' (smoke: tiny rows, not numbers to quote)' : ''}: Node ${facts.node}, ${facts.vCpus} vCPUs, ${plan.people} people with a passkey each, ${facts.seconds.toFixed(0)} s`);
+for (const result of results) {
+  out.push('', `## ${result.backend === 'embedded' ? 'Embedded (SQLite) vs memory' : 'PostgreSQL + Redis vs Redis'}`, '', summaryTable(result, facts));
+  const steps = stepTable(result);
+  if (steps) out.push('', steps);
+  out.push('', signInRows(result), '', endpointRows(result));
+  const samples = errorSamples(result);
+  if (samples.length > 0) out.push('', 'Errors (any error invalidates its row):', ...samples.map((line) => `- ${line}`));
+}
+if (argon2) out.push('', `argon2id verify (emailed codes and links; product only): median ${argon2.medianMs.toFixed(1)} ms, p95 ${argon2.p95Ms.toFixed(1)} ms over ${argon2.runs} runs`);
+console.log(out.join('\n'));
+if (plan.json) writeFileSync(plan.json, `${JSON.stringify({ facts, results, argon2 }, null, 2)}\n`);
 
-  const sequential: number[] = [];
-  const sequentialStart = performance.now();
-  for (const person of people) {
-    for (let i = 0; i < 5; i++) await timed(() => signIn(person, 'username'), sequential);
-  }
-  const sequentialWall = performance.now() - sequentialStart;
-
-  const concurrent: number[] = [];
-  const concurrentStart = performance.now();
-  await Promise.all(
-    people.map(async (person) => {
-      for (let i = 0; i < SIGN_INS_PER_USER - 5; i++) await timed(() => signIn(person, 'autofill'), concurrent);
-    }),
-  );
-  const concurrentWall = performance.now() - concurrentStart;
-
-  const discovery: number[] = [];
-  const discoveryStart = performance.now();
-  for (let i = 0; i < 200; i++) await timed(() => fetch(`${app.url}/.well-known/openid-configuration`).then((r) => r.arrayBuffer()), discovery);
-  const discoveryWall = performance.now() - discoveryStart;
-
-  const argon2 = await measureArgon2Verify(20);
-
-  console.log(`\nbench on ${BACKEND}, Node ${process.version}`);
-  console.table([
-    summary('signup + create passkey + tokens', signups, signupWall),
-    summary('passkey sign-in to tokens (username, 1 at a time)', sequential, sequentialWall),
-    summary(`passkey sign-in to tokens (autofill, ${USERS} at once)`, concurrent, concurrentWall),
-    summary('discovery document', discovery, discoveryWall),
-    { measurement: 'argon2id verify (m=19 MiB, t=2, p=1)', runs: argon2.runs, 'p50 ms': argon2.medianMs.toFixed(1), 'p95 ms': argon2.p95Ms.toFixed(1), 'per second': '' },
-  ]);
-} finally {
-  await app.destroy();
+if (broken.length > 0) {
+  console.error(`[bench] broken:\n${broken.map((line) => `  ${line}`).join('\n')}`);
+  process.exit(1);
 }

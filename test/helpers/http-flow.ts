@@ -1,7 +1,7 @@
 /**
  * Sign-in flows over plain HTTP, without a browser: what the hosted pages and their scripts do,
  * driven step by step with a cookie jar and the software authenticator. Used by the integration
- * tests and the benchmark, so it holds no assertions: a step that gets an unexpected answer throws
+ * tests (and bench/ for setup), so it holds no assertions: a step that gets an unexpected answer throws
  * a `FlowError` that carries the status and body.
  *
  *   const browser = new HttpBrowser(app.url, { ip: '203.0.113.7' });

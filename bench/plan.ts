@@ -1,0 +1,102 @@
+// What a run measures and for how long: the full bench (a few minutes) or the smoke (seconds, to
+// keep the bench working in CI). Chosen from the command line:
+//
+//   npm run bench                     full, on embedded; and on PostgreSQL + Redis when DATABASE_URL and REDIS_URL are set
+//   npm run bench -- --smoke          one tiny row of each kind, embedded only unless --backend says otherwise
+//   npm run bench -- --backend postgres+redis     only that backend (also: embedded, all)
+//   npm run bench -- --json results.json          also writes every number measured
+//   npm run bench -- --logs DIR                   keeps what the servers print (DIR/<backend>-<server>.log)
+import { parseArgs } from 'node:util';
+import type { EndpointLoad } from './driver/endpoints.ts';
+import { benchRedisUrl, type Backend, type BackendName } from './servers/backends.ts';
+
+export interface Plan {
+  smoke: boolean;
+  backends: Backend[];
+  /** People registered on each server; each virtual user owns people / virtualUsers of them. */
+  people: number;
+  warmup: { virtualUsers: number; seconds: number } | undefined;
+  /** Each sign-in row is `rounds` rounds of `roundSeconds`, baseline and product taking turns. */
+  rounds: number;
+  roundSeconds: number;
+  concurrency: Record<BackendName, number[]>;
+  /** Virtual users of the paced row at half of peak (enough to keep its schedule). */
+  halfPeakVirtualUsers: number;
+  endpoints: EndpointLoad;
+  /**
+   * The smoke starts both servers at once and runs its endpoint rows all at once: autocannon ends
+   * a row on its one-second tick, and a smoke checks that everything answers, not how fast.
+   */
+  concurrent: boolean;
+  argon2Runs: number;
+  json: string | undefined;
+  /** A folder for the servers' own output, one file per server and backend. */
+  logs: string | undefined;
+}
+
+const USAGE = 'usage: node bench/run.ts [--smoke] [--backend embedded|postgres+redis|all] [--json FILE] [--logs DIR]';
+
+export function planFromArgs(argv: string[], env: NodeJS.ProcessEnv): Plan {
+  const { values } = parseArgs({
+    args: argv,
+    options: { smoke: { type: 'boolean', default: false }, backend: { type: 'string' }, json: { type: 'string' }, logs: { type: 'string' }, help: { type: 'boolean', default: false } },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const smoke = values.smoke;
+  const databaseUrl = env['DATABASE_URL'] || undefined;
+  const redisUrl = env['REDIS_URL'] || undefined;
+  const external: Backend | undefined = databaseUrl && redisUrl ? { name: 'postgres+redis', databaseUrl, redisUrl: benchRedisUrl(redisUrl) } : undefined;
+  const embedded: Backend = { name: 'embedded' };
+
+  let backends: Backend[];
+  switch (values.backend ?? (smoke ? 'embedded' : 'all')) {
+    case 'embedded':
+      backends = [embedded];
+      break;
+    case 'postgres+redis':
+      if (!external) throw new Error('--backend postgres+redis needs DATABASE_URL and REDIS_URL');
+      backends = [external];
+      break;
+    case 'all':
+      backends = external ? [external, embedded] : [embedded];
+      break;
+    default:
+      throw new Error(`unknown --backend ${values.backend}; ${USAGE}`);
+  }
+
+  if (smoke) {
+    return {
+      smoke,
+      backends,
+      people: 8,
+      warmup: undefined,
+      rounds: 1,
+      roundSeconds: 0.5,
+      concurrency: { embedded: [2], 'postgres+redis': [2] },
+      halfPeakVirtualUsers: 2,
+      endpoints: { connections: 2, amount: 50 },
+      concurrent: true,
+      argon2Runs: 0,
+      json: values.json,
+      logs: values.logs,
+    };
+  }
+  return {
+    smoke,
+    backends,
+    people: 512,
+    warmup: { virtualUsers: 8, seconds: 3 },
+    rounds: 3,
+    roundSeconds: 2,
+    concurrency: { embedded: [8, 32], 'postgres+redis': [8, 16, 32] },
+    halfPeakVirtualUsers: 32,
+    endpoints: { connections: 10, seconds: 5 },
+    concurrent: false,
+    argon2Runs: 20,
+    json: values.json,
+    logs: values.logs,
+  };
+}
