@@ -14,6 +14,7 @@ import { retryAfterOn503 } from './http/middleware/retry-after.ts';
 import { securityHeaders } from './http/middleware/security-headers.ts';
 import { pinRequestsToIssuer } from './http/pin-to-issuer.ts';
 import { mountProvider, pinProvider } from './http/current-provider.ts';
+import { createWellKnownCache } from './http/well-known-cache.ts';
 import { accountRoutes } from './http/routes/account.ts';
 import { accountLinkRoutes } from './http/routes/account-links.ts';
 import { createSignupGate } from './http/invitation.ts';
@@ -45,7 +46,10 @@ export function createApp(container: Container): Koa {
   app.keys = container.cookieKeys;
   app.silent = true;
 
-  // First, so the latency histogram sees the whole request and its final status.
+  // Discovery and JWKS, precomputed per provider instance, before everything else (well-known-cache.ts).
+  const wellKnown = createWellKnownCache(container.providers);
+  app.use(wellKnown.serve);
+  // First of the rest, so the latency histogram sees the whole request and its final status.
   app.use(requestMetrics(container.metrics));
   // The oidc-provider instance current when the request arrived serves all of it (provider-holder.ts).
   app.use(pinProvider(container.providers));
@@ -79,6 +83,7 @@ export function createApp(container: Container): Koa {
 
   app.use(retryAfterOn503);
   app.use(firstPartyOfflineAccess(provider));
+  app.use(wellKnown.capture);
   app.use(mountProvider(container.providers));
   return app;
 }
