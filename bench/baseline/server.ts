@@ -16,6 +16,8 @@ import { memoryChallenges, redisChallenges } from './challenges.ts';
 import { interactionMiddleware } from './interaction.ts';
 import { createMemoryAdapterFactory } from './memory-adapter.ts';
 import { createRedisAdapterFactory } from './redis-adapter.ts';
+// The product's lifetimes, so both keep the same amount of state.
+import { TTL } from '../../src/oidc/configuration.ts';
 
 interface Input {
   clients: ClientMetadata[];
@@ -29,20 +31,6 @@ const env = (name: string): string => {
   return value;
 };
 
-const MINUTE = 60;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-// The product's lifetimes (src/oidc/configuration.ts), so both keep the same amount of state.
-const TTL = {
-  AccessToken: HOUR,
-  AuthorizationCode: MINUTE,
-  ClientCredentials: 10 * MINUTE,
-  IdToken: HOUR,
-  Interaction: HOUR,
-  RefreshToken: 14 * DAY,
-  Session: 14 * DAY,
-  Grant: 14 * DAY,
-};
 
 const port = Number(env('PORT'));
 const issuer = env('ISSUER');

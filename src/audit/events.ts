@@ -23,7 +23,6 @@ export const AUDIT_EVENT_TYPES = [
   'admin.group_member_added',
   'admin.group_member_removed',
   'admin.keys_rotated',
-  'invite_used',
   'recovery_used',
 ] as const;
 

@@ -71,11 +71,19 @@ export function createLanguages(options: LanguageOptions) {
       return options.allowed.map((lang) => ({
         lang,
         name: LANGUAGE_NAMES[lang],
-        href: `${ctx.path}?${withLanguage(ctx.querystring, lang)}`,
+        href: `${samePath(ctx.path)}?${withLanguage(ctx.querystring, lang)}`,
         current: lang === current,
       }));
     },
   };
+}
+
+/**
+ * The request's path as a link on this site: a path that starts with `//` (say a 404 for
+ * `//evil.example/x`) would otherwise be a link to another host.
+ */
+function samePath(path: string): string {
+  return `/${path.replace(/^\/+/, '')}`;
 }
 
 /** This page's query with `lang` set: an authorization request stays the same request. */

@@ -144,4 +144,12 @@ describe(`SIGNUP=closed (${BACKEND})`, () => {
     assert.equal(post.status, 404);
     assert.equal(await app.container.users.findByLogin('someone'), null);
   });
+
+  test('the language links never point to another host, whatever path the request had', async () => {
+    const response = await fetch(`${app.url}//evil.example/x?y=1`, { headers: { accept: 'text/html' } });
+    assert.equal(response.status, 404);
+    const links = [...(await response.text()).matchAll(/hreflang="\w+"|href="([^"]*)" lang=/g)].map((m) => m[1]).filter(Boolean);
+    assert.ok(links.length > 0, 'the language links are there');
+    for (const href of links) assert.match(href ?? '', /^\/evil\.example\/x\?y=1&amp;lang=\w\w$/);
+  });
 });

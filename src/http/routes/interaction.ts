@@ -85,7 +85,8 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
   async function page(ctx: Context, details: Interaction, template: string, data: PageData, status = 200) {
     views.page(ctx, template, {
       base: `/interaction/${details.uid}`,
-      signupOpen: (await signupGate.check(ctx)).allowed,
+      // Pages that already checked the gate say so (no second look-up of the invitation).
+      signupOpen: typeof data['signupOpen'] === 'boolean' ? data['signupOpen'] : (await signupGate.check(ctx)).allowed,
       clientName: await clientName(details),
       ...data,
     }, { status, uiLocales: details.params['ui_locales'] });
@@ -113,7 +114,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
 
   async function showSignup(ctx: Context, details: Interaction, gate: SignupGate, values: Record<string, unknown>, errors: SignupErrors = {}, status = 200) {
     const fixed = fixedBy(gate);
-    await page(ctx, details, 'signup', { title: 'signup.title', values: { ...values, ...fixed }, fixed, errors }, status);
+    await page(ctx, details, 'signup', { title: 'signup.title', signupOpen: gate.allowed, values: { ...values, ...fixed }, fixed, errors }, status);
   }
 
   const requester = (ctx: Context, details: Interaction) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent'), i18n: i18nOf(ctx, details) });
@@ -257,7 +258,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     const charge = await throttle.charge(LIMITS.codePerIp, ctx.ip);
     const pending = await signups.pending(details.uid);
     // An invitation is used up by the right code, once: not by a wrong one, not twice.
-    const invitation = config.signup === 'invite' || gate.invitation ? gate.invitation : undefined;
+    const invitation = gate.invitation;
     const result = await signups.verify(details.uid, code, invitation ? () => accountLinks.use(invitation) : undefined);
     if (result.ok) {
       await throttle.refund([charge]);
