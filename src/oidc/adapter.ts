@@ -1,5 +1,5 @@
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
-import type { KeyValueStore } from '../stores/key-value.ts';
+import type { KeyValueStore, StoreWrite } from '../stores/key-value.ts';
 import { forProvider } from './unavailable.ts';
 
 /** Models without their own expiry (none in our configuration) still must not live forever. */
@@ -10,6 +10,13 @@ function ttlOf(expiresIn: number | undefined): number {
   return Math.max(1, Math.ceil(expiresIn));
 }
 
+/**
+ * A device keeps polling after its code expired: RFC 8628 wants `expired_token` then, not
+ * `invalid_grant` for a code that is gone. So device codes stay stored a while past their expiry;
+ * oidc-provider checks the expiry itself wherever it reads one (token, /device, resume).
+ */
+export const EXPIRED_DEVICE_CODE_KEPT_SECONDS = 10 * 60;
+
 const modelKey = (model: string, id: string) => `oidc:${model}:${id}`;
 const grantKey = (grantId: string) => `oidc:grant:${grantId}`;
 const uidKey = (uid: string) => `oidc:uid:${uid}`;
@@ -18,6 +25,14 @@ const userCodeKey = (userCode: string) => `oidc:user_code:${userCode}`;
 export const accountIndexKey = (accountId: string, model: 'Session' | 'Grant') => `oidc:account:${accountId}:${model}`;
 /** Where each model's payload lives, for readers outside the adapter (src/oidc/account-sessions.ts). */
 export { modelKey, grantKey };
+
+/**
+ * The models oidc-provider revokes by grant (its helpers/revoke.js). Only these join a grant's
+ * index: an Interaction carries its grantId too, and revoking the grant at logout (as when
+ * someone signs in as another account, which ends the old session first) must not delete the
+ * sign-in in progress.
+ */
+const GRANT_BOUND = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
 
 /** How a second consumer of a single-use model is refused, in the words of the endpoint that consumes it. */
 function alreadyConsumed(model: string): Error {
@@ -40,19 +55,19 @@ export class StoreAdapter implements Adapter {
     this.store = store;
   }
 
+  /** The payload and its indexes, in one round trip to the store. */
   upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     return forProvider(async () => {
-      const ttl = ttlOf(expiresIn);
+      const ttlSeconds = ttlOf(expiresIn) + (this.model === 'DeviceCode' ? EXPIRED_DEVICE_CODE_KEPT_SECONDS : 0);
       const key = modelKey(this.model, id);
-      await this.store.set(key, JSON.stringify(payload), ttl);
-      const indexes: Promise<void>[] = [];
-      if (payload.grantId) indexes.push(this.store.addToSet(grantKey(payload.grantId), key, ttl));
-      if (payload.uid) indexes.push(this.store.set(uidKey(payload.uid), id, ttl));
-      if (payload.userCode) indexes.push(this.store.set(userCodeKey(payload.userCode), id, ttl));
+      const writes: StoreWrite[] = [{ kind: 'set', key, value: JSON.stringify(payload), ttlSeconds }];
+      if (payload.grantId && GRANT_BOUND.has(this.model)) writes.push({ kind: 'addToSet', key: grantKey(payload.grantId), member: key, ttlSeconds });
+      if (payload.uid) writes.push({ kind: 'set', key: uidKey(payload.uid), value: id, ttlSeconds });
+      if (payload.userCode) writes.push({ kind: 'set', key: userCodeKey(payload.userCode), value: id, ttlSeconds });
       if (payload.accountId && (this.model === 'Session' || this.model === 'Grant')) {
-        indexes.push(this.store.addToSet(accountIndexKey(payload.accountId, this.model), id, ttl));
+        writes.push({ kind: 'addToSet', key: accountIndexKey(payload.accountId, this.model), member: id, ttlSeconds });
       }
-      await Promise.all(indexes);
+      await this.store.writeAll(writes);
     });
   }
 
@@ -78,25 +93,18 @@ export class StoreAdapter implements Adapter {
   }
 
   /**
-   * Marks a single-use model (code, refresh token, PAR, device code, …) consumed with one
-   * compare-and-swap in the store, so of N concurrent redemptions, on any number of instances,
-   * exactly one wins. A loser has detected reuse: the grant and every token issued from it are
-   * revoked (RFC 6749 §4.1.2, RFC 9700 §4.14) and it is refused, as a sequential replay is.
+   * Marks a single-use model (code, refresh token, PAR, device code, …) consumed in one atomic
+   * step in the store, so of N concurrent redemptions, on any number of instances, exactly one
+   * wins. A loser has detected reuse: the grant and every token issued from it are revoked
+   * (RFC 6749 §4.1.2, RFC 9700 §4.14) and it is refused, as a sequential replay is.
    */
   consume(id: string): Promise<void> {
     return forProvider(async () => {
-      const key = modelKey(this.model, id);
-      // A swap can also lose to a plain update (a device code being approved); then try again.
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const raw = await this.store.get(key);
-        if (raw === undefined) break;
-        const payload = JSON.parse(raw) as AdapterPayload;
-        if (payload.consumed !== undefined) {
-          if (payload.grantId) await this.revokeGrant(payload.grantId);
-          break;
-        }
-        const consumed = JSON.stringify({ ...payload, consumed: Math.floor(Date.now() / 1000) });
-        if (await this.store.compareAndSwap(key, raw, consumed)) return;
+      const result = await this.store.markConsumed(modelKey(this.model, id), Math.floor(Date.now() / 1000));
+      if (result.outcome === 'marked') return;
+      if (result.outcome === 'already') {
+        const { grantId } = JSON.parse(result.value) as AdapterPayload;
+        if (grantId) await this.revokeGrant(grantId);
       }
       throw alreadyConsumed(this.model);
     });

@@ -1,3 +1,11 @@
+/** One write of several sent together (`writeAll`). */
+export type StoreWrite =
+  | { kind: 'set'; key: string; value: string; ttlSeconds: number }
+  | { kind: 'addToSet'; key: string; member: string; ttlSeconds: number };
+
+/** What `markConsumed` found: it marked the value, someone had already, or there is none. */
+export type ConsumeOutcome = { outcome: 'marked' } | { outcome: 'already'; value: string } | { outcome: 'missing' };
+
 /**
  * The one interface to ephemeral state (oidc-provider models, challenges, magic links, rate
  * limits). Every entry expires: there is no way to store something forever by accident.
@@ -14,6 +22,17 @@ export interface KeyValueStore {
    * concurrent swaps from the same `expected`, exactly one returns true. False when the key is gone.
    */
   compareAndSwap(key: string, expected: string, next: string): Promise<boolean>;
+  /**
+   * Marks a JSON object value single-use-consumed by adding `"consumed": at` at its top level,
+   * keeping its expiry, in one atomic step: of several concurrent calls exactly one gets
+   * 'marked'; the others get 'already' with the value as it is.
+   */
+  markConsumed(key: string, at: number): Promise<ConsumeOutcome>;
+  /**
+   * Several writes in one round trip: all or none on one Redis server or SQLite file; in a Redis
+   * Cluster (keys on different nodes) each on its own, as the separate calls would be.
+   */
+  writeAll(writes: readonly StoreWrite[]): Promise<void>;
   /** Atomic get-and-delete: of two concurrent takes of one key, exactly one gets the value. */
   take(key: string): Promise<string | undefined>;
   delete(...keys: string[]): Promise<void>;

@@ -1,4 +1,4 @@
-import { assertTtl, type KeyValueStore } from './key-value.ts';
+import { assertTtl, type KeyValueStore, type StoreWrite } from './key-value.ts';
 
 interface Entry {
   value: string | Set<string>;
@@ -37,14 +37,46 @@ export function createMemoryStore(now: () => number = Date.now): KeyValueStore {
     return entry.value;
   }
 
+  function addToSet(key: string, member: string, ttlSeconds: number): void {
+    assertTtl(ttlSeconds);
+    const expiresAt = now() + ttlSeconds * 1000;
+    const entry = live(key);
+    if (!entry) {
+      entries.set(key, { value: new Set([member]), expiresAt });
+      return;
+    }
+    if (!(entry.value instanceof Set)) throw new TypeError('WRONGTYPE: key holds a string');
+    entry.value.add(member);
+    entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
+  }
+
+  function write(item: StoreWrite): void {
+    if (item.kind === 'addToSet') return addToSet(item.key, item.member, item.ttlSeconds);
+    assertTtl(item.ttlSeconds);
+    entries.set(item.key, { value: item.value, expiresAt: now() + item.ttlSeconds * 1000 });
+  }
+
   return {
     kind: 'memory',
     async get(key) {
       return text(live(key));
     },
     async set(key, value, ttlSeconds) {
-      assertTtl(ttlSeconds);
-      entries.set(key, { value, expiresAt: now() + ttlSeconds * 1000 });
+      write({ kind: 'set', key, value, ttlSeconds });
+    },
+    async writeAll(writes) {
+      // Checked before any is applied: all or none.
+      for (const item of writes) assertTtl(item.ttlSeconds);
+      for (const item of writes) write(item);
+    },
+    async markConsumed(key, at) {
+      const entry = live(key);
+      const value = text(entry);
+      if (entry === undefined || value === undefined) return { outcome: 'missing' };
+      const payload = JSON.parse(value) as Record<string, unknown>;
+      if (payload['consumed'] !== undefined) return { outcome: 'already', value };
+      entry.value = JSON.stringify({ ...payload, consumed: at });
+      return { outcome: 'marked' };
     },
     async compareAndSwap(key, expected, next) {
       const entry = live(key);
@@ -61,16 +93,7 @@ export function createMemoryStore(now: () => number = Date.now): KeyValueStore {
       for (const key of keys) entries.delete(key);
     },
     async addToSet(key, member, ttlSeconds) {
-      assertTtl(ttlSeconds);
-      const expiresAt = now() + ttlSeconds * 1000;
-      const entry = live(key);
-      if (!entry) {
-        entries.set(key, { value: new Set([member]), expiresAt });
-        return;
-      }
-      if (!(entry.value instanceof Set)) throw new TypeError('WRONGTYPE: key holds a string');
-      entry.value.add(member);
-      entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
+      addToSet(key, member, ttlSeconds);
     },
     async members(key) {
       const entry = live(key);

@@ -3,7 +3,7 @@ import { Cluster, Redis, ReplyError, type RedisOptions } from 'ioredis';
 import { parseRedisUrl, type RedisTarget } from '../config/redis-url.ts';
 import { DependencyUnavailableError } from '../errors.ts';
 import { causeChain } from '../lib/error-causes.ts';
-import { assertTtl, type KeyValueStore } from './key-value.ts';
+import { assertTtl, type ConsumeOutcome, type KeyValueStore, type StoreWrite } from './key-value.ts';
 
 export interface RedisStoreOptions {
   /** One server, a Sentinel deployment or a Cluster: see config/redis-url.ts. */
@@ -25,6 +25,24 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return 1
 end
 return 0`;
+
+/**
+ * Adds "consumed": ARGV[1] to a JSON object unless it has a top-level `consumed` member already;
+ * keeps the expiry. The text is extended rather than re-encoded, so the rest stays byte for byte.
+ * Replies 1 (marked), the value (already consumed), or nil (no such key).
+ */
+const MARK_CONSUMED = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return false end
+local payload = cjson.decode(raw)
+if type(payload) ~= 'table' or string.sub(raw, 1, 1) ~= '{' or string.sub(raw, -1) ~= '}' then
+  return redis.error_reply('ERR value is not a JSON object')
+end
+if payload['consumed'] ~= nil then return raw end
+local separator = ','
+if raw == '{}' then separator = '' end
+redis.call('SET', KEYS[1], string.sub(raw, 1, -2) .. separator .. '"consumed":' .. ARGV[1] .. '}', 'KEEPTTL')
+return 1`;
 
 /** DECR only a live, positive counter: a refund never creates a key or goes below zero. */
 const DECREMENT_EXISTING = `
@@ -69,8 +87,12 @@ export function isRedisPermanentError(error: unknown): boolean {
  */
 const reconnectDelay = (attempt: number) => Math.min(attempt * 100, 500);
 
-/** Every connection's commands give up fast and are not retried. */
+/**
+ * Every connection's commands give up fast and are not retried. Commands issued in the same
+ * tick (by concurrent requests, or a request's parallel look-ups) leave in one write.
+ */
 const CONNECTION_OPTIONS = {
+  enableAutoPipelining: true,
   maxRetriesPerRequest: 0,
   commandTimeout: COMMAND_TIMEOUT_MS,
   connectTimeout: 2_000,
@@ -112,6 +134,7 @@ function connect(target: RedisTarget, prefix: string): Redis | Cluster {
   }
   return new Cluster(target.nodes, {
     keyPrefix: prefix,
+    enableAutoPipelining: true,
     enableOfflineQueue: false,
     scaleReads: 'master',
     clusterRetryStrategy: reconnectDelay,
@@ -125,6 +148,20 @@ function connect(target: RedisTarget, prefix: string): Redis | Cluster {
     // The Cluster fails fast itself (above); its node connections connect lazily through their queue.
     redisOptions: { ...auth, ...(target.tls ? { tls: {} } : {}), ...CONNECTION_OPTIONS },
   });
+}
+
+type Transaction = ReturnType<Redis['multi']>;
+
+/** SADD, and the set's expiry extended to at least the TTL (GT) or started (NX). */
+function addToSetIn(transaction: Transaction, item: Extract<StoreWrite, { kind: 'addToSet' }>): Transaction {
+  return transaction.sadd(item.key, item.member).expire(item.key, item.ttlSeconds, 'GT').expire(item.key, item.ttlSeconds, 'NX');
+}
+
+/** EXEC, failing as the first failed command failed (ioredis reports them in the reply). */
+async function execOrThrow(transaction: Transaction): Promise<void> {
+  const replies = await transaction.exec();
+  const failed = replies?.find(([error]) => error);
+  if (failed?.[0]) throw failed[0];
 }
 
 /**
@@ -142,8 +179,10 @@ export function createRedisStore({ url, prefix = 'idp:' }: RedisStoreOptions): K
   // Scripts run by EVALSHA (loaded once per connection), keys prefixed like every other command.
   redis.defineCommand('compareAndSwap', { numberOfKeys: 1, lua: COMPARE_AND_SWAP });
   redis.defineCommand('decrementExisting', { numberOfKeys: 1, lua: DECREMENT_EXISTING });
+  redis.defineCommand('markConsumed', { numberOfKeys: 1, lua: MARK_CONSUMED });
   const scripts = redis as unknown as {
     compareAndSwap(key: string, expected: string, next: string): Promise<number>;
+    markConsumed(key: string, at: number): Promise<number | string | null>;
     decrementExisting(key: string): Promise<number>;
   };
   // Connection errors surface through command failures and /readyz; an unhandled 'error'
@@ -185,6 +224,28 @@ export function createRedisStore({ url, prefix = 'idp:' }: RedisStoreOptions): K
         await redis.set(key, value, 'EX', ttlSeconds);
       }),
     compareAndSwap: (key, expected, next) => call(async () => (await scripts.compareAndSwap(key, expected, next)) === 1),
+    markConsumed: (key, at) =>
+      call(async (): Promise<ConsumeOutcome> => {
+        const reply = await scripts.markConsumed(key, at);
+        if (reply === 1) return { outcome: 'marked' };
+        return typeof reply === 'string' ? { outcome: 'already', value: reply } : { outcome: 'missing' };
+      }),
+    writeAll: (writes) =>
+      call(async () => {
+        for (const item of writes) assertTtl(item.ttlSeconds);
+        if (writes.length === 0) return;
+        // A Cluster refuses a MULTI over keys of different slots: there each write goes on its own.
+        if (target.kind === 'cluster') {
+          await Promise.all(writes.map((item) => (item.kind === 'set' ? redis.set(item.key, item.value, 'EX', item.ttlSeconds) : execOrThrow(addToSetIn(redis.multi(), item)))));
+          return;
+        }
+        const transaction = redis.multi();
+        for (const item of writes) {
+          if (item.kind === 'set') transaction.set(item.key, item.value, 'EX', item.ttlSeconds);
+          else addToSetIn(transaction, item);
+        }
+        await execOrThrow(transaction);
+      }),
     take: (key) => call(async () => (await redis.getdel(key)) ?? undefined),
     delete: (...keys) =>
       call(async () => {
@@ -198,7 +259,7 @@ export function createRedisStore({ url, prefix = 'idp:' }: RedisStoreOptions): K
     addToSet: (key, member, ttlSeconds) =>
       call(async () => {
         assertTtl(ttlSeconds);
-        await redis.multi().sadd(key, member).expire(key, ttlSeconds, 'GT').expire(key, ttlSeconds, 'NX').exec();
+        await execOrThrow(addToSetIn(redis.multi(), { kind: 'addToSet', key, member, ttlSeconds }));
       }),
     members: (key) => call(() => redis.smembers(key)),
     increment: (key, ttlSeconds) =>

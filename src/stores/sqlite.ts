@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { DependencyUnavailableError } from '../errors.ts';
 import { errorCodes, isSqliteUnavailableCode } from '../lib/error-causes.ts';
 import { ensurePrivateFile } from '../lib/private-file.ts';
-import { assertTtl, type KeyValueStore } from './key-value.ts';
+import { assertTtl, type ConsumeOutcome, type KeyValueStore, type StoreWrite } from './key-value.ts';
 
 export interface SqliteStoreOptions {
   /** The embedded database file (shared with the embedded user database when there is one). */
@@ -44,6 +44,8 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
     get: db.prepare<[string, number], { value: string }>('SELECT value FROM kv_entries WHERE key = ? AND expires_at > ?'),
     set: db.prepare('INSERT INTO kv_entries (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at'),
     swap: db.prepare('UPDATE kv_entries SET value = ? WHERE key = ? AND value = ? AND expires_at > ?'),
+    // json_type is NULL only when the top-level member is absent (a JSON null counts as consumed).
+    markConsumed: db.prepare("UPDATE kv_entries SET value = json_set(value, '$.consumed', ?) WHERE key = ? AND expires_at > ? AND json_type(value, '$.consumed') IS NULL"),
     take: db.prepare<[string, number], { value: string }>('DELETE FROM kv_entries WHERE key = ? AND expires_at > ? RETURNING value'),
     deleteEntry: db.prepare('DELETE FROM kv_entries WHERE key = ?'),
     deleteSet: db.prepare('DELETE FROM kv_set_members WHERE set_key = ?'),
@@ -72,6 +74,18 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
     statements.extendSet.run(expiresAt, key, time);
     const current = statements.setExpiry.get(key, time)?.expires_at ?? expiresAt;
     statements.addMember.run(key, member, Math.max(current, expiresAt));
+  });
+  const writeAll = db.transaction((writes: readonly StoreWrite[], time: number) => {
+    for (const item of writes) {
+      const expiresAt = time + item.ttlSeconds * 1000;
+      if (item.kind === 'set') statements.set.run(item.key, item.value, expiresAt);
+      else addToSet(item.key, item.member, expiresAt, time);
+    }
+  });
+  const markConsumed = db.transaction((key: string, at: number, time: number): ConsumeOutcome => {
+    if (statements.markConsumed.run(at, key, time).changes === 1) return { outcome: 'marked' };
+    const value = statements.get.get(key, time)?.value;
+    return value === undefined ? { outcome: 'missing' } : { outcome: 'already', value };
   });
   const deleteKeys = db.transaction((keys: string[]) => {
     for (const key of keys) {
@@ -110,6 +124,12 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
     get: (key) => run(() => statements.get.get(key, now())?.value),
     set: (key, value, ttlSeconds) => run(() => void statements.set.run(key, value, expiry(ttlSeconds))),
     compareAndSwap: (key, expected, next) => run(() => statements.swap.run(next, key, expected, now()).changes === 1),
+    markConsumed: (key, at) => run(() => markConsumed(key, at, now())),
+    writeAll: (writes) =>
+      run(() => {
+        for (const item of writes) assertTtl(item.ttlSeconds);
+        writeAll(writes, now());
+      }),
     take: (key) => run(() => statements.take.get(key, now())?.value),
     delete: (...keys) => run(() => deleteKeys(keys)),
     addToSet: (key, member, ttlSeconds) => run(() => addToSet(key, member, expiry(ttlSeconds), now())),

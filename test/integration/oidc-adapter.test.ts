@@ -84,6 +84,16 @@ for (const kind of STORE_KINDS) describe(`oidc-provider adapter: ${kind} store`,
     assert.deepEqual(await access.find('at-2'), { grantId: 'grant-b' });
   });
 
+  test('revokeByGrantId leaves the sign-in in progress (an Interaction names its grant too)', async () => {
+    const access = new StoreAdapter('AccessToken', t.store);
+    const interactions = new StoreAdapter('Interaction', t.store);
+    await access.upsert('at-i', { grantId: 'grant-i' }, 60);
+    await interactions.upsert('uid-i', { grantId: 'grant-i', returnTo: '/auth/uid-i' }, 60);
+    await access.revokeByGrantId('grant-i');
+    assert.equal(await access.find('at-i'), undefined);
+    assert.deepEqual(await interactions.find('uid-i'), { grantId: 'grant-i', returnTo: '/auth/uid-i' });
+  });
+
   test('entries expire with the TTL oidc-provider gives', async () => {
     const codes = new StoreAdapter('AuthorizationCode', t.store);
     await codes.upsert('short-code', { grantId: 'g-short' }, 1);

@@ -66,7 +66,7 @@ describe(`Redis Cluster as the store (${BACKEND.replace(/\+.*/, '')} + Cluster)`
 
   test('revoking a grant removes its tokens wherever they live', async () => {
     const grantId = 'grant-1';
-    const models = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'Session'];
+    const models = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode'];
     const ids = models.map((model, i) => `${model.toLowerCase()}-${i}`);
     await spread(models.map((model, i) => `oidc:${model}:${ids[i]}`));
     await Promise.all(models.map((model, i) => new StoreAdapter(model, store).upsert(ids[i] ?? '', { grantId }, 60)));

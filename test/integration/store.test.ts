@@ -63,6 +63,44 @@ for (const kind of STORE_KINDS) describe(`KeyValue store: ${kind}`, () => {
     }
   });
 
+  test('markConsumed marks a JSON object once, keeps the rest and the expiry, and tells a replay what it found', async () => {
+    const payload = { grantId: 'g1', claims: { userinfo: { consumed: null } }, scope: 'openid', note: 'ünïcode "quoted" }' };
+    await t.store.set('code', JSON.stringify(payload), 100);
+    assert.deepEqual(await t.store.markConsumed('code', 1234), { outcome: 'marked' });
+    const marked = JSON.parse((await t.store.get('code'))!) as Record<string, unknown>;
+    assert.deepEqual(marked, { ...payload, consumed: 1234 });
+    const ttl = await t.store.ttl('code');
+    assert.ok(ttl !== undefined && ttl > 90 && ttl <= 100, `ttl was ${ttl}`);
+    const replay = await t.store.markConsumed('code', 9999);
+    assert.equal(replay.outcome, 'already');
+    assert.equal((JSON.parse((replay as { value: string }).value) as Record<string, unknown>)['consumed'], 1234);
+    assert.deepEqual(await t.store.markConsumed('no-such-code', 1), { outcome: 'missing' });
+  });
+
+  test('twelve concurrent markConsumed of one value: exactly one marks it, in every round', async () => {
+    for (let round = 0; round < 10; round++) {
+      await t.store.set(`consume:${round}`, JSON.stringify({ round }), 60);
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => t.store.markConsumed(`consume:${round}`, i + 1)));
+      assert.equal(results.filter((r) => r.outcome === 'marked').length, 1, `round ${round}`);
+      assert.equal(results.filter((r) => r.outcome === 'already').length, 11, `round ${round}`);
+    }
+  });
+
+  test('writeAll sets values and set members together, each with its TTL', async () => {
+    await t.store.writeAll([
+      { kind: 'set', key: 'w:model', value: 'payload', ttlSeconds: 100 },
+      { kind: 'addToSet', key: 'w:index', member: 'w:model', ttlSeconds: 50 },
+      { kind: 'set', key: 'w:uid', value: 'model', ttlSeconds: 10 },
+    ]);
+    assert.equal(await t.store.get('w:model'), 'payload');
+    assert.equal(await t.store.get('w:uid'), 'model');
+    assert.deepEqual(await t.store.members('w:index'), ['w:model']);
+    const ttl = await t.store.ttl('w:uid');
+    assert.ok(ttl !== undefined && ttl > 5 && ttl <= 10, `ttl was ${ttl}`);
+    await assert.rejects(t.store.writeAll([{ kind: 'set', key: 'w:bad', value: 'x', ttlSeconds: 0 }]), RangeError);
+    assert.equal(await t.store.get('w:bad'), undefined);
+  });
+
   test('take returns the value once and deletes it', async () => {
     await t.store.set('once', 'secret', 60);
     assert.equal(await t.store.take('once'), 'secret');
