@@ -6,6 +6,7 @@
 //   npm run bench -- --backend postgres+redis     only that backend (also: embedded, all)
 //   npm run bench -- --json results.json          also writes every number measured
 //   npm run bench -- --logs DIR                   keeps what the servers print (DIR/<backend>-<server>.log)
+//   npm run bench -- --profile DIR                V8 CPU profiles of both servers (DIR/<backend>-<server>/*.cpuprofile)
 import { parseArgs } from 'node:util';
 import type { EndpointLoad } from './driver/endpoints.ts';
 import { benchRedisUrl, type Backend, type BackendName } from './servers/backends.ts';
@@ -32,14 +33,16 @@ export interface Plan {
   json: string | undefined;
   /** A folder for the servers' own output, one file per server and backend. */
   logs: string | undefined;
+  /** A folder for V8 CPU profiles of the servers (`node --cpu-prof`), one folder per server and backend. */
+  profile: string | undefined;
 }
 
-const USAGE = 'usage: node bench/run.ts [--smoke] [--backend embedded|postgres+redis|all] [--json FILE] [--logs DIR]';
+const USAGE = 'usage: node bench/run.ts [--smoke] [--backend embedded|postgres+redis|all] [--json FILE] [--logs DIR] [--profile DIR]';
 
 export function planFromArgs(argv: string[], env: NodeJS.ProcessEnv): Plan {
   const { values } = parseArgs({
     args: argv,
-    options: { smoke: { type: 'boolean', default: false }, backend: { type: 'string' }, json: { type: 'string' }, logs: { type: 'string' }, help: { type: 'boolean', default: false } },
+    options: { smoke: { type: 'boolean', default: false }, backend: { type: 'string' }, json: { type: 'string' }, logs: { type: 'string' }, profile: { type: 'string' }, help: { type: 'boolean', default: false } },
   });
   if (values.help) {
     console.log(USAGE);
@@ -82,6 +85,7 @@ export function planFromArgs(argv: string[], env: NodeJS.ProcessEnv): Plan {
       argon2Runs: 0,
       json: values.json,
       logs: values.logs,
+      profile: values.profile,
     };
   }
   return {
@@ -98,5 +102,6 @@ export function planFromArgs(argv: string[], env: NodeJS.ProcessEnv): Plan {
     argon2Runs: 20,
     json: values.json,
     logs: values.logs,
+    profile: values.profile,
   };
 }

@@ -43,7 +43,8 @@ function describe(row: LoadResult): string {
 
 async function start(name: Side['name'], backend: Backend, users: readonly BenchUser[], plan: Plan): Promise<Side> {
   const logFile = plan.logs ? path.join(plan.logs, `${backend.name}-${name}.log`) : undefined;
-  const server = await (name === 'product' ? startProduct : startBaseline)(backend, users, { logFile });
+  const profileDir = plan.profile ? path.join(plan.profile, `${backend.name}-${name}`) : undefined;
+  const server = await (name === 'product' ? startProduct : startBaseline)(backend, users, { logFile, profileDir });
   running.add(server.cleanup);
   progress(`${backend.name}: ${name} ready in ${server.process.startupMs.toFixed(0)} ms (pid ${server.process.pid}; ${users.length} people registered in ${server.registrationMs.toFixed(0)} ms)`);
   const maxVirtualUsers = Math.max(plan.halfPeakVirtualUsers, ...plan.concurrency[backend.name]);

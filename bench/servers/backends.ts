@@ -31,7 +31,7 @@ export interface Schema {
   drop(): Promise<void>;
 }
 
-export async function createSchema(databaseUrl: string): Promise<Schema> {
+export async function createSchema(databaseUrl: string, sessionSettings: Record<string, string> = {}): Promise<Schema> {
   const name = `bench_${process.pid}_${randomBytes(4).toString('hex')}`;
   const run = async (sql: string) => {
     const client = new pg.Client({ connectionString: databaseUrl });
@@ -44,7 +44,8 @@ export async function createSchema(databaseUrl: string): Promise<Schema> {
   };
   await run(`CREATE SCHEMA "${name}"`);
   const child = new URL(databaseUrl);
-  child.searchParams.set('options', `-c search_path=${name}`);
+  const settings = { search_path: name, ...sessionSettings };
+  child.searchParams.set('options', Object.entries(settings).map(([key, value]) => `-c ${key}=${value}`).join(' '));
   return { name, childUrl: child.href, drop: () => run(`DROP SCHEMA IF EXISTS "${name}" CASCADE`) };
 }
 

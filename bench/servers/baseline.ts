@@ -8,10 +8,10 @@ import { BENCH_CLIENTS } from '../clients.ts';
 import { baselineScript } from '../driver/scripts.ts';
 import { registrationOf, type BenchUser } from '../users.ts';
 import { deleteKeys, type Backend } from './backends.ts';
-import { freePort, startServer } from './process.ts';
+import { freePort, startServer, type ServerOptions } from './process.ts';
 import type { BenchServer } from './server.ts';
 
-export async function startBaseline(backend: Backend, users: readonly BenchUser[], options: { logFile?: string | undefined } = {}): Promise<BenchServer> {
+export async function startBaseline(backend: Backend, users: readonly BenchUser[], options: ServerOptions = {}): Promise<BenchServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'idp-bench-baseline-'));
   const prefix = `bench-baseline:${process.pid}:`;
   const cleanups: Array<() => Promise<void>> = [async () => rmSync(dir, { recursive: true, force: true })];
@@ -31,6 +31,7 @@ export async function startBaseline(backend: Backend, users: readonly BenchUser[
     const server = await startServer({
       name: 'baseline',
       logFile: options.logFile,
+      profileDir: options.profileDir,
       script: 'bench/baseline/server.ts',
       port,
       env: {

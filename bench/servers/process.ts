@@ -38,13 +38,21 @@ export interface StartOptions {
   env: Record<string, string>;
   /** Also write everything the server prints to this file (`--logs`). */
   logFile?: string | undefined;
+  /** Write a V8 CPU profile into this folder when the server stops (`--profile`). */
+  profileDir?: string | undefined;
 }
+
+/** What the bench asks of a server it starts, beyond its backend and people. */
+export type ServerOptions = Pick<StartOptions, 'logFile' | 'profileDir'> & {
+  /** PostgreSQL settings for the server's own connections (bench/round-trips.ts logs its statements). */
+  databaseSettings?: Record<string, string>;
+};
 
 export async function startServer(options: StartOptions): Promise<ServerProcess> {
   const issuer = `http://localhost:${options.port}`;
   const started = performance.now();
   // Only the given environment: no DATABASE_URL or REDIS_URL leaks in from the shell that runs the bench.
-  const child: ChildProcess = spawn(process.execPath, [options.script], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : []), options.script], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

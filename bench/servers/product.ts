@@ -13,7 +13,7 @@ import { BENCH_CLIENTS } from '../clients.ts';
 import { productScript } from '../driver/scripts.ts';
 import { registrationOf, type BenchUser } from '../users.ts';
 import { countKeys, createSchema, deleteKeys, PRODUCT_REDIS_PREFIX, type Backend, type Schema } from './backends.ts';
-import { freePort, startServer } from './process.ts';
+import { freePort, startServer, type ServerOptions } from './process.ts';
 import type { BenchServer } from './server.ts';
 
 /** How many rows are written at once: PostgreSQL's pool has 10 connections; SQLite writes one at a time anyway. */
@@ -56,7 +56,7 @@ async function registerPeople(users: readonly BenchUser[], database: { databaseU
   }
 }
 
-export async function startProduct(backend: Backend, users: readonly BenchUser[], options: { logFile?: string | undefined } = {}): Promise<BenchServer> {
+export async function startProduct(backend: Backend, users: readonly BenchUser[], options: ServerOptions = {}): Promise<BenchServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'idp-bench-product-'));
   let schema: Schema | undefined;
   const cleanups: Array<() => Promise<void>> = [async () => rmSync(dataDir, { recursive: true, force: true })];
@@ -74,7 +74,7 @@ export async function startProduct(backend: Backend, users: readonly BenchUser[]
       cleanups.push(() => deleteKeys(redisUrl, PRODUCT_REDIS_PREFIX));
     }
     if (backend.databaseUrl) {
-      const created = await createSchema(backend.databaseUrl);
+      const created = await createSchema(backend.databaseUrl, options.databaseSettings);
       schema = created;
       cleanups.push(() => created.drop());
     }
@@ -93,6 +93,7 @@ export async function startProduct(backend: Backend, users: readonly BenchUser[]
     const server = await startServer({
       name: 'product',
       logFile: options.logFile,
+      profileDir: options.profileDir,
       script: 'src/main.ts',
       port,
       env: {
