@@ -17,14 +17,18 @@ import { mountProvider, pinProvider } from './http/current-provider.ts';
 import { createWellKnownCache } from './http/well-known-cache.ts';
 import { accountRoutes } from './http/routes/account.ts';
 import { accountLinkRoutes } from './http/routes/account-links.ts';
+import { adminRoutes } from './http/routes/admin.ts';
 import { createSignupGate } from './http/invitation.ts';
 import { formPostRedirectRoutes } from './http/routes/form-post-redirect.ts';
+import { deviceRoutes } from './http/routes/device.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { homeRoutes } from './http/routes/home.ts';
 import { interactionRoutes } from './http/routes/interaction.ts';
 import { magicLinkRoutes } from './http/routes/magic-link.ts';
 import { metricsRoutes } from './http/routes/metrics.ts';
 import { passkeyRoutes } from './http/routes/passkey.ts';
+import { relatedOriginsRoutes } from './http/routes/related-origins.ts';
+import { selectAccountRoutes } from './http/routes/select-account.ts';
 import { themeRoutes } from './http/routes/theme.ts';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
@@ -69,12 +73,16 @@ export function createApp(container: Container): Koa {
     healthRoutes(container.health),
     metricsRoutes(container.metrics, config),
     formPostRedirectRoutes(),
+    deviceRoutes({ throttle, views }),
     themeRoutes(config.appAccent),
+    relatedOriginsRoutes(config),
     homeRoutes({ provider, accounts, views }),
+    selectAccountRoutes({ config, provider, views, accounts, states }), // before interactionRoutes: takes its GET while the choice is open
     interactionRoutes({ config, provider, views, accounts, passkeys, signups, signupGate, accountLinks, audit, states, throttle }),
     passkeyRoutes({ config, provider, accounts, passkeys, states, throttle, views, audit, notices }),
     accountRoutes({ config, provider, views, accounts, passkeys, audit, accountSessions, notices }),
     accountLinkRoutes({ config, views, accounts, accountLinks, signupGate, states, throttle, audit }),
+    adminRoutes({ config, provider, views, accounts, accountAdmin: container.accountAdmin, groups: container.groups, operations: container.adminOperations, audit, passkeys, throttle, reverification: container.adminReverification }),
     magicLinkRoutes({ config, provider, views, accounts, magicLinks, passkeys, states, throttle, notices, audit }),
   ]) {
     app.use(router.routes());

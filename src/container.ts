@@ -15,8 +15,11 @@ import { createProviderHolder, type ProviderHolder, type ProviderInputs } from '
 import { trustedProxyTest } from './http/client-ip.ts';
 import { pinRequestsToIssuer } from './http/pin-to-issuer.ts';
 import { createUsersRepository, type UsersRepository } from './repositories/users.ts';
+import { withUserCache } from './repositories/user-cache.ts';
 import { createSigningKeysRepository } from './repositories/signing-keys.ts';
 import { createPasskeysRepository } from './repositories/passkeys.ts';
+import { createUserAttributesRepository } from './repositories/user-attributes.ts';
+import { createUserAttributesService } from './services/user-attributes.ts';
 import { createAccountsService, type AccountsService } from './services/accounts.ts';
 import { createAuditLog, type AuditLog } from './audit/audit-log.ts';
 import { auditProviderEvents } from './audit/provider-events.ts';
@@ -25,6 +28,9 @@ import { createAccountLinksRepository } from './repositories/account-links.ts';
 import { createAuditEventsRepository } from './repositories/audit-events.ts';
 import { createGroupsRepository } from './repositories/groups.ts';
 import { createAccountLinksService, type AccountLinksService } from './services/account-links.ts';
+import { createAccountAdmin, type AccountAdmin } from './services/account-admin.ts';
+import { createAdminOperations, type AdminOperations } from './services/admin-operations.ts';
+import { createAdminReverificationStore, type AdminReverificationStore } from './stores/admin-reverification.ts';
 import { createGroupsService, type GroupsService } from './services/groups.ts';
 import { createSecurityNotices, type SecurityNotices } from './services/security-notices.ts';
 import { createMagicLinksService, type MagicLinksService } from './services/magic-links.ts';
@@ -35,6 +41,8 @@ import { createThrottle, LIMITS, type Throttle } from './services/throttle.ts';
 import { countEmailSignIns, countMail, countPasskeySignIns, countSignups, countTokens } from './metrics/instrument.ts';
 import { createMetrics, type Metrics } from './metrics/registry.ts';
 import { createChallengeStore } from './stores/challenges.ts';
+import { createDevicePollStore } from './stores/device-polls.ts';
+import { pacePolling } from './oidc/device-polling.ts';
 import { createInteractionStateStore, type InteractionStateStore } from './stores/interaction-state.ts';
 import { createRateLimiter } from './stores/rate-limits.ts';
 import { createHealthService, type HealthService } from './services/health.ts';
@@ -77,6 +85,10 @@ export interface Container {
   audit: AuditLog;
   accountSessions: AccountSessions;
   accountLinks: AccountLinksService;
+  /** The admin page's services: the same as the admin CLI's (src/admin/context.ts). */
+  accountAdmin: AccountAdmin;
+  adminOperations: AdminOperations;
+  adminReverification: AdminReverificationStore;
   notices: SecurityNotices;
   passkeys: PasskeysService;
   magicLinks: MagicLinksService;
@@ -97,6 +109,13 @@ export interface Container {
 }
 
 export { EMBEDDED_DATABASE_FILE };
+
+/**
+ * How long a looked-up account is reused across the steps of a sign-in (user-cache.ts): a name
+ * changed on another instance shows within this; a disable is enforced at once (sign-in reads
+ * fresh, sessions and tokens end in the store).
+ */
+export const USER_CACHE = { ttlMs: 2_000, maxEntries: 10_000 };
 
 /** Redis when configured; otherwise the embedded store, in the same SQLite file as the embedded database. */
 export function createStore(config: Pick<AppConfig, 'redisUrl' | 'dataDir'>, prefix?: string): KeyValueStore {
@@ -124,12 +143,15 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       logger,
       hint: 'check REDIS_URL and that Redis is running',
     });
-    const users = createUsersRepository(dataSource);
+    const { cached: users, fresh: usersFresh } = withUserCache(createUsersRepository(dataSource), USER_CACHE);
     const accounts = createAccountsService({ users });
     const groups = createGroupsService({ groups: createGroupsRepository(dataSource) });
     const audit = createAuditLog({ events: createAuditEventsRepository(dataSource), config: { retentionDays: config.auditRetentionDays }, logger });
     const accountSessions = createAccountSessions(store);
     const accountLinks = createAccountLinksService({ links: createAccountLinksRepository(dataSource), issuer: config.issuer });
+    const accountAdmin = createAccountAdmin({ users, passkeys: createPasskeysRepository(dataSource), groups, sessions: accountSessions });
+    const attributes = createUserAttributesService({ attributes: createUserAttributesRepository(dataSource) });
+    const adminOperations = createAdminOperations({ accounts: accountAdmin, groups, links: accountLinks, attributes, audit, config });
     const health = createHealthService({
       database: () => pingDatabase(dataSource),
       store: () => store.ping(),
@@ -143,7 +165,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
     const passkeys = countPasskeySignIns(createPasskeysService({
       config,
       passkeys: createPasskeysRepository(dataSource),
-      users,
+      users: usersFresh,
       challenges: createChallengeStore(store),
       logger,
     }), metrics);
@@ -152,7 +174,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
     const views = createViews(config, languages);
     const { render } = views;
     const mailer = createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, appName: config.appName, dataDir: config.dataDir, production: config.production, logger });
-    const magicLinks = countEmailSignIns(createMagicLinksService({ store: createMagicLinkStore(store), mailer: countMail(mailer, metrics, 'sign_in'), render, config, users, logger }), metrics);
+    const magicLinks = countEmailSignIns(createMagicLinksService({ store: createMagicLinkStore(store), mailer: countMail(mailer, metrics, 'sign_in'), render, config, users: usersFresh, logger }), metrics);
     const signups = countSignups(createSignupsService({ store: createPendingSignupStore(store), accounts, mailer: countMail(mailer, metrics, 'signup_code'), render, config, logger }), metrics);
     const notices = createSecurityNotices({ mailer, render, config, logger });
     const throttle = createThrottle(createRateLimiter(store), { onRefused: (limit) => metrics.rateLimitRefused(limit.name) });
@@ -163,7 +185,8 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       logger,
     });
     const adapter = createAdapterFactory(store);
-    const findAccount = createFindAccount(accounts, groups.namesOf);
+    const devicePolls = createDevicePollStore(store);
+    const findAccount = createFindAccount(accounts, groups.namesOf, attributes.valuesOf);
     const isTrustedProxy = trustedProxyTest(config.trustProxy);
 
     // Every oidc-provider instance, the first and each reload's (provider-holder.ts), is made
@@ -186,6 +209,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       pinRequestsToIssuer([instance], { issuer: config.issuer, isTrustedProxy });
       auditProviderEvents(instance, audit);
       countTokens(instance, metrics);
+      pacePolling(instance, devicePolls);
       return instance;
     };
     const initialKeys = await keys.loadSigningKeys();
@@ -205,6 +229,9 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       audit,
       accountSessions,
       accountLinks,
+      accountAdmin,
+      adminOperations,
+      adminReverification: createAdminReverificationStore(store),
       notices,
       passkeys,
       magicLinks,

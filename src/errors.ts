@@ -16,6 +16,8 @@ export interface AppErrorOptions {
   cause?: unknown;
   /** Response headers that belong with this error, e.g. Retry-After. */
   headers?: Record<string, string>;
+  /** Machine-readable fields for page scripts, added to the JSON answer beside `error` (never to pages). */
+  details?: Record<string, string | boolean>;
 }
 
 export class AppError extends Error {
@@ -26,6 +28,7 @@ export class AppError extends Error {
   readonly messageKey: MessageKey | undefined;
   readonly messageVars: MessageVars;
   readonly headers: Record<string, string>;
+  readonly details: Record<string, string | boolean>;
 
   constructor(code: string, options: AppErrorOptions = {}) {
     super(options.description ?? options.messageKey ?? code, { cause: options.cause });
@@ -37,6 +40,7 @@ export class AppError extends Error {
     this.messageKey = options.messageKey;
     this.messageVars = options.messageVars ?? {};
     this.headers = options.headers ?? {};
+    this.details = options.details ?? {};
   }
 }
 

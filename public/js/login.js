@@ -13,7 +13,7 @@
   async function signIn(mode, useBrowserAutofill) {
     const optionsJSON = await postJSON(`${base}/passkey/options`, { mode });
     const credential = await startAuthentication({ optionsJSON, useBrowserAutofill });
-    const { redirectTo } = await postJSON(`${base}/passkey/verify`, { mode, credential });
+    const { redirectTo } = await window.PasskeySignals.verifySignIn(`${base}/passkey/verify`, { mode, credential }, optionsJSON.rpId);
     window.location.assign(redirectTo);
   }
 

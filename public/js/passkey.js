@@ -14,7 +14,7 @@
     try {
       const optionsJSON = await postJSON(`${base}/passkey/options`, { mode: 'account' });
       const credential = await startAuthentication({ optionsJSON });
-      const { redirectTo } = await postJSON(`${base}/passkey/verify`, { mode: 'account', credential });
+      const { redirectTo } = await window.PasskeySignals.verifySignIn(`${base}/passkey/verify`, { mode: 'account', credential }, optionsJSON.rpId);
       window.location.assign(redirectTo);
     } catch (error) {
       showStatus(messageFor(error, 'authenticate'));

@@ -24,6 +24,8 @@
       const error = new Error(data.error_description || say('serverError'));
       error.fromServer = true;
       error.code = data.error;
+      // A passkey the server does not know (deleted): passkey-signals.js tells the browser.
+      error.unknownCredential = data.unknown_credential === true;
       throw error;
     }
     return data;

@@ -1,4 +1,5 @@
 import type { AppConfig } from '../config/env.ts';
+import { AppError } from '../errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { AdminContext } from './context.ts';
 
@@ -51,6 +52,19 @@ export type AdminCommand = ServiceCommand | StandaloneCommand;
 
 /** A mistake in how the command was called: printed with its usage, exit code 2. */
 export class UsageError extends Error {}
+
+/**
+ * A service's refusal that, for this command, means it was called wrongly (exit 2 with its
+ * usage) rather than refused (exit 1): e.g. inviting a username that is taken.
+ */
+export async function usageOn<T>(codes: readonly string[], work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof AppError && codes.includes(error.code)) throw new UsageError(error.description);
+    throw error;
+  }
+}
 
 /** "7d", "24h", "30m", "90s" or a number of seconds → seconds. */
 export function parseDuration(text: string, option: string): number {

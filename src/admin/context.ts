@@ -11,9 +11,12 @@ import { createAuditEventsRepository } from '../repositories/audit-events.ts';
 import { createGroupsRepository } from '../repositories/groups.ts';
 import { createPasskeysRepository } from '../repositories/passkeys.ts';
 import { createUsersRepository } from '../repositories/users.ts';
+import { createUserAttributesRepository } from '../repositories/user-attributes.ts';
 import { createAccountAdmin, type AccountAdmin } from '../services/account-admin.ts';
 import { createAccountLinksService, type AccountLinksService } from '../services/account-links.ts';
+import { createAdminOperations, type AdminActor, type AdminOperations } from '../services/admin-operations.ts';
 import { createGroupsService, type GroupsService } from '../services/groups.ts';
+import { createUserAttributesService, type UserAttributesService } from '../services/user-attributes.ts';
 import type { KeyValueStore } from '../stores/key-value.ts';
 
 /** What admin commands work with: the same services as the server, without the HTTP side. */
@@ -22,11 +25,17 @@ export interface AdminContext {
   logger: Logger;
   /** Who runs the command, as recorded in the audit trail (`admin:<OS user>`). */
   actor: string;
+  /** The same, as the operations take it. */
+  by: AdminActor;
   dataSource: DataSource;
   accounts: AccountAdmin;
   groups: GroupsService;
   links: AccountLinksService;
+  /** Per-person attributes (read here; changed through operations). */
+  attributes: UserAttributesService;
   audit: AuditLog;
+  /** Every change, with its audit event (shared with the admin page). */
+  operations: AdminOperations;
   close(): Promise<void>;
 }
 
@@ -56,15 +65,23 @@ export async function createAdminContext(options: AdminContextOptions): Promise<
     const groups = createGroupsService({ groups: createGroupsRepository(dataSource) });
     const sessions = createAccountSessions(store);
     const opened = store;
+    const actor = `admin:${userInfo().username}`;
+    const accounts = createAccountAdmin({ users, passkeys: createPasskeysRepository(dataSource), groups, sessions });
+    const links = createAccountLinksService({ links: createAccountLinksRepository(dataSource), issuer: config.issuer });
+    const audit = createAuditLog({ events: createAuditEventsRepository(dataSource), config: { retentionDays: config.auditRetentionDays }, logger });
+    const attributes = createUserAttributesService({ attributes: createUserAttributesRepository(dataSource) });
     return {
       config,
       logger,
-      actor: `admin:${userInfo().username}`,
+      actor,
+      by: { name: actor },
       dataSource,
-      accounts: createAccountAdmin({ users, passkeys: createPasskeysRepository(dataSource), groups, sessions }),
+      accounts,
       groups,
-      links: createAccountLinksService({ links: createAccountLinksRepository(dataSource), issuer: config.issuer }),
-      audit: createAuditLog({ events: createAuditEventsRepository(dataSource), config: { retentionDays: config.auditRetentionDays }, logger }),
+      links,
+      attributes,
+      audit,
+      operations: createAdminOperations({ accounts, groups, links, attributes, audit, config }),
       async close() {
         await Promise.allSettled([opened.close(), dataSource.destroy()]);
       },

@@ -54,6 +54,8 @@ export function createAuditLog(deps: { events: AuditEventsRepository; config: Au
     },
     forUser: (userId: string, limit = 20) => events.listForUser(userId, limit),
     list: (filter: { userId?: string; type?: string; limit?: number }) => events.list({ ...filter, limit: filter.limit ?? 50 }),
+    /** When the person last signed in to an app (the CLI's `users show`, the admin page). */
+    lastSignIn: async (userId: string): Promise<Date | undefined> => (await events.list({ userId, type: 'sign_in', limit: 1 }))[0]?.at,
     /** Deletes events past the retention period; returns how many. */
     purge: (now = new Date()) => events.deleteOlderThan(new Date(now.getTime() - config.retentionDays * 24 * 60 * 60 * 1000)),
   };

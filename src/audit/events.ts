@@ -22,6 +22,8 @@ export const AUDIT_EVENT_TYPES = [
   'admin.group_deleted',
   'admin.group_member_added',
   'admin.group_member_removed',
+  'admin.user_attributes_set',
+  'admin.user_attributes_unset',
   'admin.keys_rotated',
   'recovery_used',
 ] as const;

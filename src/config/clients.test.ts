@@ -149,7 +149,7 @@ describe('loadClients: valid files', () => {
   });
 
   test('extra metadata keys', () => {
-    assert.deepEqual([...EXTRA_CLIENT_METADATA], ['first_party', 'pkce_required', 'resource_server_for', 'allowed_groups']);
+    assert.deepEqual([...EXTRA_CLIENT_METADATA], ['first_party', 'pkce_required', 'resource_server_for', 'allowed_groups', 'claim_mapping']);
   });
 });
 

@@ -5,6 +5,7 @@ import { ConfigError } from '../errors.ts';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.ts';
 import { parseRedisUrl } from './redis-url.ts';
 import { parseKeyEncryptionKeys, type KeyEncryptionKey } from './key-encryption-keys.ts';
+import { parseRelatedOrigins } from './related-origins.ts';
 import { isLanguage, SUPPORTED_LANGUAGES, type Language } from '../i18n/languages.ts';
 
 /** Everything the app needs from its environment, parsed and checked once at start-up. */
@@ -56,6 +57,8 @@ export interface AppConfig {
   metricsToken: string | undefined;
   /** Keys that encrypt the private signing keys at rest, newest first; empty: stored unencrypted. */
   keyEncryptionKeys: KeyEncryptionKey[];
+  /** Other origins whose passkey ceremonies count for this RP ID (WEBAUTHN_RELATED_ORIGINS, related-origins.ts); ISSUER's origin not included. */
+  relatedOrigins: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -193,6 +196,8 @@ const schema = z.object({
     })
     .optional(),
   // Encrypts the private signing keys in the database (key-encryption-keys.ts); never echoed.
+  // Checked after ISSUER (related-origins.ts): the list may not repeat ISSUER's origin, which counts towards its limit.
+  WEBAUTHN_RELATED_ORIGINS: z.string().optional(),
   KEY_ENCRYPTION_KEYS: z
     .string()
     .transform((value, ctx): KeyEncryptionKey[] => {
@@ -319,7 +324,9 @@ export function loadConfig(env: Env, readFile: (file: string) => string = (f) =>
   if (vars.METRICS_PORT !== undefined && vars.METRICS_PORT === vars.PORT) {
     problems.push(`METRICS_PORT: "${vars.METRICS_PORT}" is also PORT; give the metrics listener a port of its own, e.g. 9464`);
   }
-  if (problems.length > 0 || !issuerParts) throw new ConfigError(problems);
+  const related = vars.WEBAUTHN_RELATED_ORIGINS === undefined ? { origins: [] } : parseRelatedOrigins(vars.WEBAUTHN_RELATED_ORIGINS, issuerParts?.origin);
+  if ('problem' in related) problems.push(`WEBAUTHN_RELATED_ORIGINS: ${related.problem}`);
+  if (problems.length > 0 || !issuerParts || 'problem' in related) throw new ConfigError(problems);
 
   return {
     production,
@@ -349,5 +356,6 @@ export function loadConfig(env: Env, readFile: (file: string) => string = (f) =>
     metricsPort: vars.METRICS_PORT,
     metricsToken: vars.METRICS_TOKEN,
     keyEncryptionKeys: vars.KEY_ENCRYPTION_KEYS ?? [],
+    relatedOrigins: related.origins,
   };
 }

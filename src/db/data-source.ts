@@ -8,6 +8,7 @@ import { groupMemberSchema, groupSchema } from './entities/group.ts';
 import { passkeySchema } from './entities/passkey.ts';
 import { signingKeySchema } from './entities/signing-key.ts';
 import { userSchema } from './entities/user.ts';
+import { userAttributeSchema } from './entities/user-attribute.ts';
 import type { Logger } from '../lib/logger.ts';
 import { ensurePrivateFile } from '../lib/private-file.ts';
 import { waitUntilReachable } from '../lib/wait-until-reachable.ts';
@@ -35,6 +36,7 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     groupMemberSchema(types),
     auditEventSchema(types),
     accountLinkSchema(types),
+    userAttributeSchema(types),
   ];
   if (options.databaseUrl) {
     return new DataSource({

@@ -23,6 +23,8 @@ const ACTIVITY: Partial<Record<string, MessageKey>> = {
   'admin.recovery_created': 'activity.admin',
   'admin.group_member_added': 'activity.admin',
   'admin.group_member_removed': 'activity.admin',
+  'admin.user_attributes_set': 'activity.admin',
+  'admin.user_attributes_unset': 'activity.admin',
 };
 
 export interface OverviewDeps {

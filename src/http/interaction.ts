@@ -16,11 +16,16 @@ export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 export const PROVEN_BY_PASSKEY = ['hwk', 'user'];
 export const PROVEN_BY_LINK_OR_CODE = ['otp'];
 
+/** Per request: routers that look at an interaction and pass it on (select-account.ts) read it once. */
+const loaded = new WeakMap<Context, Interaction>();
+
 /**
  * The interaction behind /interaction/:uid, from oidc-provider's cookie. The uid in the path must
  * be the cookie's: a link from another sign-in, or an expired one, gets a clear page.
  */
 export async function loadInteraction(provider: Provider, ctx: Context): Promise<Interaction> {
+  const known = loaded.get(ctx);
+  if (known) return known;
   let details: Interaction;
   try {
     details = await provider.interactionDetails(ctx.req, ctx.res);
@@ -39,6 +44,7 @@ export async function loadInteraction(provider: Provider, ctx: Context): Promise
       messageKey: 'error.interactionOther',
     });
   }
+  loaded.set(ctx, details);
   return details;
 }
 

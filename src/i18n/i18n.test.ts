@@ -144,6 +144,10 @@ describe('every page and email renders in every language, with no missing messag
       { user, passkeys: [], sessions: [], apps: [], activity: [] },
     ],
     'no-access': [{ clientName: 'App', base: '/i', username: 'ada' }],
+    'select-account': [
+      { clientName: 'App', base: '/i', displayName: 'Ada Lovelace', initial: 'A', username: 'ada', email: 'ada@example.com' },
+      { clientName: 'App', base: '/i', displayName: 'ada', initial: 'A', username: 'ada', email: 'ada@example.com' },
+    ],
     'account-link-invalid': [{}],
     recovery: [{ username: 'ada', action: '/recover/x' }],
     'delete-passkey': [{ passkey, last: true }, { passkey, last: false }],
@@ -151,6 +155,16 @@ describe('every page and email renders in every language, with no missing messag
     logout: [{ form: '<form id="op.logoutForm"></form>', clientName: 'App' }, { form: '' }],
     'logged-out': [{ clientName: 'App' }, {}],
     'still-signed-in': [{ clientName: 'App' }, {}],
+    device: [
+      { action: '/device', xsrf: 'x', code: 'BCDF-GHJK' },
+      { action: '/device', xsrf: 'x', code: '', error: 'deviceFlow.error.invalid' },
+      { error: 'deviceFlow.error.stale' },
+    ],
+    'device-confirm': [
+      { clientName: 'TV', base: '/i', userCode: 'BCDF-GHJK', username: 'ada', deviceName: 'Chrome on Android', userAgent: 'Mozilla/5.0', ip: '203.0.113.9', scopes: ['openid', 'offline_access'] },
+      { clientName: 'TV', base: '/i', userCode: 'BCDF-GHJK', scopes: [] },
+    ],
+    'device-done': [{ connected: true, clientName: 'TV' }, { connected: false, clientName: 'TV' }, { connected: false }],
   };
 
   test('every template in views/ is listed here', () => {

@@ -1,4 +1,5 @@
 import type Provider from 'oidc-provider';
+import { DEVICE_CODE_GRANT } from '../config/clients/supported.ts';
 import { AppError } from '../errors.ts';
 import type { MagicLinksService } from '../services/magic-links.ts';
 import type { Mailer } from '../services/mailer.ts';
@@ -84,7 +85,10 @@ export function countSignups(signups: SignupsService, metrics: Metrics): Signups
  * from the authorization endpoint (response_type=id_token, no code).
  */
 export function countTokens(provider: Provider, metrics: Metrics): void {
-  provider.on('grant.success', (ctx) => metrics.tokensIssued(String(ctx.oidc.params?.['grant_type'])));
+  provider.on('grant.success', (ctx) => {
+    const grant = String(ctx.oidc.params?.['grant_type']);
+    metrics.tokensIssued(grant === DEVICE_CODE_GRANT ? 'device_code' : grant);
+  });
   provider.on('authorization.success', (_ctx, response) => {
     if (response && response['code'] === undefined && response['id_token'] !== undefined) metrics.tokensIssued('implicit');
   });

@@ -14,7 +14,7 @@ export const MAIL_KINDS = ['sign_in', 'signup_code'] as const;
 export type MailKind = (typeof MAIL_KINDS)[number];
 
 /** Grants that issue tokens here (implicit: the ID token of `response_type=id_token`). */
-export const GRANTS = ['authorization_code', 'refresh_token', 'client_credentials', 'implicit'] as const;
+export const GRANTS = ['authorization_code', 'refresh_token', 'client_credentials', 'implicit', 'device_code'] as const;
 const KNOWN_GRANTS: ReadonlySet<string> = new Set(GRANTS);
 
 export type DependencyReport = Record<string, 'ok' | 'down'>;

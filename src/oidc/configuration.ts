@@ -4,15 +4,17 @@ import { EXTRA_CLIENT_METADATA } from '../config/clients.ts';
 import type { MessageKey, Translator } from '../i18n/translator.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { PrivateJwk } from '../services/keys.ts';
+import { isClaimMapping, withMappedClaims } from './claim-mapping.ts';
 import { CLIENT_FILE_CAPABILITIES, CLIENT_FILE_FEATURES } from './client-capabilities.ts';
-import { createInteractionPolicy, isFirstParty } from './interaction-policy.ts';
+import { createInteractionPolicy, isFirstParty, promptValuesOf } from './interaction-policy.ts';
 import { createPkcePolicy } from './pkce-policy.ts';
+import { deviceFlowFeature } from './device-flow.ts';
 import { introspectionAllowed, revocationAllowed } from './token-access.ts';
 
 /** Renders one of our HTML pages for oidc-provider (errors, logout) into the response, in the request's language. */
 export type PageRenderer = (
   ctx: KoaContextWithOIDC,
-  page: 'error' | 'logout' | 'logged-out' | 'still-signed-in',
+  page: 'error' | 'logout' | 'logged-out' | 'still-signed-in' | 'device' | 'device-done',
   data: { title: MessageKey } & Record<string, unknown>,
   status?: number,
 ) => void;
@@ -115,6 +117,7 @@ async function loadExistingGrant(ctx: KoaContextWithOIDC) {
 }
 
 export function createProviderConfiguration(deps: ProviderConfigurationDeps): Configuration {
+  const policy = createInteractionPolicy({ groupsOf: deps.groupsOf });
   return {
     adapter: deps.adapter,
     findAccount: deps.findAccount,
@@ -128,14 +131,17 @@ export function createProviderConfiguration(deps: ProviderConfigurationDeps): Co
     // The ID token carries the claims of the granted scopes, as Keycloak, Authelia and Pocket ID do:
     // Auth.js, passport-openidconnect and express-openid-connect read the user from it alone.
     conformIdTokenClaims: false,
-    claims: {
-      openid: ['sub'],
-      profile: ['name', 'preferred_username'],
-      email: ['email', 'email_verified'],
-      // The names of the person's groups (Grafana roles, Nextcloud and Gitea groups, Portainer teams).
-      groups: ['groups'],
-    },
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
+    // Plus the client files' own scopes and mapped claims (claim-mapping.ts decides per client).
+    ...withMappedClaims({
+      claims: {
+        openid: ['sub'],
+        profile: ['name', 'preferred_username'],
+        email: ['email', 'email_verified'],
+        // The names of the person's groups (Grafana roles, Nextcloud and Gitea groups, Portainer teams).
+        groups: ['groups'],
+      },
+      scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
+    }, deps.clients),
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
@@ -144,12 +150,16 @@ export function createProviderConfiguration(deps: ProviderConfigurationDeps): Co
     },
     // Response types, auth methods, algorithms, discovery extras: what client files can register.
     ...CLIENT_FILE_CAPABILITIES,
+    // oidc-provider publishes no prompt_values_supported; apps check it for select_account.
+    discovery: { ...CLIENT_FILE_CAPABILITIES.discovery, prompt_values_supported: promptValuesOf(policy) },
     extraClientMetadata: {
       properties: [...EXTRA_CLIENT_METADATA],
       validator(_ctx, key, value) {
         if (value === undefined) return;
         if (key === 'resource_server_for' || key === 'allowed_groups') {
           if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw new Error(`${key} must be a list of names`);
+        } else if (key === 'claim_mapping') {
+          if (!isClaimMapping(value)) throw new Error('claim_mapping must be claims as the client file loader compiles them');
         } else if (typeof value !== 'boolean') {
           throw new Error(`${key} must be true or false`);
         }
@@ -161,11 +171,13 @@ export function createProviderConfiguration(deps: ProviderConfigurationDeps): Co
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
-      policy: createInteractionPolicy({ groupsOf: deps.groupsOf }),
+      policy,
     },
     loadExistingGrant,
     features: {
       devInteractions: { enabled: false },
+      // Sign-in on TVs and CLIs (RFC 8628), with our pages: device-flow.ts.
+      deviceFlow: deviceFlowFeature({ renderPage: deps.renderPage }),
       ...CLIENT_FILE_FEATURES,
       userinfo: { enabled: true },
       revocation: { enabled: true, allowedPolicy: revocationAllowed },

@@ -32,7 +32,7 @@ export function createAccountAdmin(deps: {
   async function resolve(login: string): Promise<User> {
     const text = login.trim();
     const user = UUID.test(text) ? await users.findById(text.toLowerCase()) : await users.findByLogin(text.toLowerCase());
-    if (!user) throw new AppError('not_found', { status: 404, description: `There is no account "${login}" (give a username, an email address or an id).` });
+    if (!user) throw new AppError('not_found', { status: 404, description: `There is no account "${login}" (give a username, an email address or an id).`, messageKey: 'admin.error.noAccount', messageVars: { login: text } });
     return user;
   }
 

@@ -11,7 +11,7 @@ export function createGroupsService(deps: { groups: GroupsRepository }) {
 
   async function existing(name: string) {
     const group = await groups.findByName(name.trim().toLowerCase());
-    if (!group) throw new AppError('not_found', { status: 404, description: `There is no group "${name}".` });
+    if (!group) throw new AppError('not_found', { status: 404, description: `There is no group "${name}".`, messageKey: 'admin.error.noGroup', messageVars: { name } });
     return group;
   }
 
@@ -23,9 +23,9 @@ export function createGroupsService(deps: { groups: GroupsRepository }) {
     async create(name: string) {
       const normalized = name.trim().toLowerCase();
       if (!GROUP_NAME.test(normalized)) {
-        throw new AppError('invalid_request', { status: 400, description: `"${name}" is not a group name: use 1-64 lower-case letters, digits, dots, dashes and underscores, starting with a letter or digit.` });
+        throw new AppError('invalid_request', { status: 400, description: `"${name}" is not a group name: use 1-64 lower-case letters, digits, dots, dashes and underscores, starting with a letter or digit.`, messageKey: 'admin.error.groupName', messageVars: { name } });
       }
-      if (await groups.findByName(normalized)) throw new AppError('conflict', { status: 409, description: `The group "${normalized}" already exists.` });
+      if (await groups.findByName(normalized)) throw new AppError('conflict', { status: 409, description: `The group "${normalized}" already exists.`, messageKey: 'admin.error.groupExists', messageVars: { name: normalized } });
       return groups.create(normalized);
     },
 

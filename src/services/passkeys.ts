@@ -29,6 +29,8 @@ const AUTHENTICATOR_NAMES = aaguidsModule as unknown as Record<string, string>;
 export interface PasskeysConfig {
   rpId: string;
   origin: string;
+  /** Other origins whose ceremonies count for `rpId` (WEBAUTHN_RELATED_ORIGINS, served at /.well-known/webauthn). */
+  relatedOrigins?: readonly string[];
   appName: string;
 }
 
@@ -48,6 +50,24 @@ export interface PasskeyView {
   synced: boolean;
   createdAt: Date;
   lastUsedAt: Date | null;
+}
+
+/**
+ * What the browser's password manager should show for an account (WebAuthn Signal API): its
+ * passkeys now, and the names they were registered with. The page script passes it on.
+ */
+export interface PasskeySignals {
+  rpId: string;
+  /** The WebAuthn user handle, base64url, exactly as registration set `user.id`. */
+  userId: string;
+  allAcceptedCredentialIds: string[];
+  name: string;
+  displayName: string;
+}
+
+/** The user handle of an account's passkeys: the bytes of its id (UTF-8), base64url for JSON. */
+export function userHandle(userId: string) {
+  return new TextEncoder().encode(userId);
 }
 
 /** The authenticator's product name (Google Password Manager, iCloud Keychain, …), when known. */
@@ -75,6 +95,8 @@ const rejected = (messageKey: MessageKey) =>
  */
 export function createPasskeysService(deps: PasskeysDeps) {
   const { config, passkeys, users, challenges, logger } = deps;
+  // ISSUER's origin, then the related ones: any other origin in clientDataJSON is refused as before.
+  const expectedOrigin = [config.origin, ...(config.relatedOrigins ?? [])];
 
   return {
     async startRegistration(owner: string, user: User): Promise<PublicKeyCredentialCreationOptionsJSON> {
@@ -84,7 +106,7 @@ export function createPasskeysService(deps: PasskeysDeps) {
         rpID: config.rpId,
         userName: user.username,
         userDisplayName: user.name ?? user.username,
-        userID: new TextEncoder().encode(user.id),
+        userID: userHandle(user.id),
         attestationType: 'none',
         excludeCredentials: existing.map((p) => ({ id: p.credentialId, transports: p.transports })),
         authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'required' },
@@ -109,7 +131,7 @@ export function createPasskeysService(deps: PasskeysDeps) {
         verification = await verifyRegistrationResponse({
           response,
           expectedChallenge: pending.challenge,
-          expectedOrigin: config.origin,
+          expectedOrigin,
           expectedRPID: config.rpId,
           requireUserVerification: true,
           supportedAlgorithmIDs: ALGORITHMS,
@@ -159,10 +181,12 @@ export function createPasskeysService(deps: PasskeysDeps) {
       response: AuthenticationResponseJSON,
       beforeVerify: (userId: string) => Promise<void> = async () => {},
     ): Promise<User> {
-      const pending = await challenges.take(owner);
+      // Both before any signature work; neither depends on the other.
+      const [pending, passkey] = await Promise.all([challenges.take(owner), passkeys.findByCredentialId(response.id)]);
       if (!pending) throw rejected('passkeyError.signInExpired');
-      const passkey = await passkeys.findByCredentialId(response.id);
-      if (!passkey) throw rejected('passkeyError.unknown');
+      // Said in a field too, so the page can ask the browser to forget the passkey (signalUnknownCredential);
+      // the message already said as much, and only to a holder of this sign-in's challenge.
+      if (!passkey) throw new AppError('passkey_rejected', { status: 400, messageKey: 'passkeyError.unknown', details: { unknown_credential: true } });
       if (pending.userId && passkey.userId !== pending.userId) {
         throw rejected('passkeyError.otherAccount');
       }
@@ -172,7 +196,7 @@ export function createPasskeysService(deps: PasskeysDeps) {
         verification = await verifyAuthenticationResponse({
           response,
           expectedChallenge: pending.challenge,
-          expectedOrigin: config.origin,
+          expectedOrigin,
           expectedRPID: config.rpId,
           requireUserVerification: true,
           credential: {
@@ -208,6 +232,18 @@ export function createPasskeysService(deps: PasskeysDeps) {
         createdAt: p.createdAt,
         lastUsedAt: p.lastUsedAt,
       }));
+    },
+
+    async signalsFor(user: User): Promise<PasskeySignals> {
+      const accepted = await passkeys.listByUser(user.id);
+      return {
+        rpId: config.rpId,
+        userId: Buffer.from(userHandle(user.id)).toString('base64url'),
+        allAcceptedCredentialIds: accepted.map((p) => p.credentialId),
+        // As startRegistration names the account to the authenticator.
+        name: user.username,
+        displayName: user.name ?? user.username,
+      };
     },
 
     count: (userId: string) => passkeys.countByUser(userId),

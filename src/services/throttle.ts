@@ -28,6 +28,11 @@ export const LIMITS = {
   mailPerIp: { name: 'mail:ip', max: 10, windowSeconds: 15 * MINUTE },
   codePerIp: { name: 'code:ip', max: 30, windowSeconds: 15 * MINUTE },
   linkPerIp: { name: 'link:ip', max: 30, windowSeconds: 15 * MINUTE },
+  /**
+   * Device codes typed at /device that led nowhere (RFC 8628 §5.1): a right code is handed back.
+   * 20^8 possible codes, a handful alive at a time: ten wrong ones per quarter hour get nowhere.
+   */
+  deviceCodePerIp: { name: 'device-code:ip', max: 10, windowSeconds: 15 * MINUTE },
 } satisfies Record<string, RateLimit>;
 
 /** What a refusal says: how long to wait, in seconds or minutes, and for signups why. */

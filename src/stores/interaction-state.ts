@@ -8,6 +8,11 @@ import type { Charge } from './rate-limits.ts';
 export interface InteractionState {
   /** The account chosen at the username step (or remembered), awaiting its passkey. */
   userId?: string;
+  /**
+   * On "Choose an account" (prompt=select_account) the person chose another account than the
+   * session's: the sign-in goes on at the username step.
+   */
+  otherAccount?: boolean;
   /** The look-up that chose `userId`: handed back when that account signs in. */
   lookupCharge?: Charge;
   /** The emails sent for `userId` from here: handed back when the emailed sign-in completes. */

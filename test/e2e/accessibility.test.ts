@@ -12,7 +12,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { contrastRatio, toHex } from '../../src/lib/colour-contrast.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { ClientMetadata } from 'oidc-provider';
+import { DEVICE_CODE_GRANT } from '../../src/config/clients/supported.ts';
+import { startTestApp, TEST_CLIENTS, type TestApp } from '../helpers/app.ts';
 import { axeViolations, formatViolations } from '../helpers/axe.ts';
 import { BACKEND } from '../helpers/backends.ts';
 import { ARTIFACTS_DIR, launchBrowser, type Browser, type BrowserContext, type Page } from '../helpers/browser.ts';
@@ -131,12 +133,46 @@ async function atAccountPage(env: StateEnv): Promise<VirtualAuthenticator> {
   return authenticator;
 }
 
+/** A new account with a passkey, made a member of `admins`, on an admin page (its passkey stays on the page). */
+async function atAdminPage(env: StateEnv, path = '/admin'): Promise<void> {
+  const { app, page } = env;
+  await page.goto(`${app.url}/account`);
+  await page.locator('#login').waitFor();
+  await signUpWithPasskey(env);
+  await page.waitForURL((url) => url.pathname === '/account');
+  const username = (await page.locator('main p.muted strong').first().innerText()).trim();
+  const { groups, accountAdmin } = app.container;
+  if (!(await groups.list()).some((group) => group.name === 'admins')) await groups.create('admins');
+  await groups.addMember('admins', (await accountAdmin.resolve(username)).id);
+  await page.goto(`${app.url}${path}`);
+  await page.locator('.admin-nav').waitFor();
+}
+
 /** A relying party's sign-in finished with a new account: the browser has a provider session. */
 async function signedIn(env: StateEnv): Promise<void> {
   const signIn = await beginSignIn(env.app.url, env.page);
   await env.page.locator('#login').waitFor();
   await signUpWithPasskey(env);
   await signIn.callback();
+}
+
+/** A TV app (RFC 8628 device sign-in): its codes lead to the /device pages. */
+const DEVICE_CLIENT = { client_id: 'test-tv', client_name: 'Living-room TV', token_endpoint_auth_method: 'none', grant_types: [DEVICE_CODE_GRANT], response_types: [], redirect_uris: [], scope: 'openid profile' } as const satisfies ClientMetadata;
+
+/** The device asks for a code, as a TV does; the page is at the code page its link opens (code filled in). */
+async function atDeviceCode({ app, page }: StateEnv): Promise<void> {
+  const response = await fetch(`${app.url}/device/auth`, { method: 'POST', body: new URLSearchParams({ client_id: DEVICE_CLIENT.client_id, scope: DEVICE_CLIENT.scope }) });
+  const { verification_uri_complete: link } = (await response.json()) as { verification_uri_complete: string };
+  await page.goto(link);
+  await page.locator('#user_code').waitFor();
+}
+
+/** Signed in, the code typed: "Allow this device?". */
+async function atDeviceConfirmation(env: StateEnv): Promise<void> {
+  await signedIn(env);
+  await atDeviceCode(env);
+  await env.page.locator('form[action$="/device"] button[type="submit"]').click();
+  await env.page.locator('button[name="decision"][value="allow"]').waitFor();
 }
 
 const STATES: PageState[] = [
@@ -178,6 +214,14 @@ const STATES: PageState[] = [
       await page.locator('#code').fill('ZZZZ-ZZZZ');
       await page.locator('form[action$="/signup/verify"] button[type="submit"]').click();
       await page.locator('#code-error').waitFor();
+    },
+  },
+  {
+    name: 'choose an account (prompt=select_account)',
+    async reach(env) {
+      await signedIn(env);
+      await beginSignIn(env.app.url, env.page, 'test-confidential', 'openid profile email', { prompt: 'select_account' });
+      await env.page.locator('form[action$="/select-account"] button[value="other"]').waitFor();
     },
   },
   {
@@ -351,6 +395,59 @@ const STATES: PageState[] = [
     },
   },
   {
+    // A change (the passkey check runs in the page), its notice, and a disabled account's row.
+    name: 'admin: users after a change',
+    async reach(env) {
+      await createUser(env);
+      await atAdminPage(env);
+      await env.page.locator('form[action$="/disable"] button').first().click();
+      await env.page.locator('.alert.ok:not(:empty)').waitFor();
+      await env.page.locator('.badge.danger').first().waitFor();
+    },
+  },
+  {
+    name: 'admin: recovery link',
+    async reach(env) {
+      await atAdminPage(env);
+      await env.page.locator('form[action$="/recovery"] button').first().click();
+      await env.page.locator('#admin-link').waitFor();
+    },
+  },
+  {
+    name: 'admin: group',
+    async reach(env) {
+      await atAdminPage(env, '/admin/groups/admins');
+      await env.page.locator('#member-login').waitFor();
+    },
+  },
+  { name: 'admin: audit trail', reach: (env) => atAdminPage(env, '/admin/audit') },
+  {
+    name: 'admin: no access',
+    async reach(env) {
+      await signedIn(env);
+      assert.equal((await env.page.goto(`${env.app.url}/admin`))?.status(), 403);
+    },
+  },
+  { name: 'device: enter the code', reach: atDeviceCode },
+  {
+    name: 'device: wrong code',
+    async reach({ app, page }) {
+      await page.goto(`${app.url}/device`);
+      await page.locator('#user_code').fill('BCDF-GHJK');
+      await page.locator('form[action$="/device"] button[type="submit"]').click();
+      await page.locator('#code-error').waitFor();
+    },
+  },
+  { name: 'device: allow this device?', reach: atDeviceConfirmation },
+  {
+    name: 'device: not connected',
+    async reach(env) {
+      await atDeviceConfirmation(env);
+      await env.page.locator('button[name="decision"][value="deny"]').click();
+      await env.page.locator('a.button[href="/device"]').waitFor();
+    },
+  },
+  {
     name: 'error: 404',
     async reach({ app, page }) {
       assert.equal((await page.goto(`${app.url}/no-such-page`))?.status(), 404);
@@ -383,6 +480,7 @@ const ACCENT_STATES = [
   'create passkey: earlier passkeys alert',
   'account: notice',
   'delete passkey: the only one',
+  'admin: users after a change',
 ];
 
 const RUNS: Array<{ accent: string; states: readonly string[] }> = [
@@ -451,7 +549,7 @@ describe(`accessibility of the hosted pages (axe-core, ${BACKEND})`, () => {
         smtp = await startSmtpServer();
         // TRUST_PROXY: each state's browser sends its own X-Forwarded-For, so the per-IP rate
         // limits (10 signups an hour) do not add up across states.
-        app = await startTestApp({ env: { APP_ACCENT: accent, SMTP_URL: smtp.url, TRUST_PROXY: 'true' } });
+        app = await startTestApp({ env: { APP_ACCENT: accent, SMTP_URL: smtp.url, TRUST_PROXY: 'true' }, clients: [...TEST_CLIENTS, DEVICE_CLIENT] });
       });
       after(async () => {
         await app?.destroy();

@@ -289,8 +289,9 @@ export function postAuthentication(
   uid: string,
   mode: PasskeyMode,
   credential: AuthenticationResponseJSON,
+  extra: { signals?: boolean } = {},
 ): Promise<Response> {
-  return browser.postJson(`${base(uid)}/passkey/verify`, { mode, credential });
+  return browser.postJson(`${base(uid)}/passkey/verify`, { mode, credential, ...extra });
 }
 
 /** Passkey sign-in; with `login` after the username step (mode 'account'), else usernameless ('autofill'). */

@@ -15,7 +15,8 @@ export interface BegunSignIn {
   callback(): Promise<URL>;
 }
 
-export async function beginSignIn(issuer: string, page: Page, clientId = 'test-confidential', scope = 'openid profile email'): Promise<BegunSignIn> {
+/** `params`: more authorization parameters (prompt, login_hint, max_age, …). */
+export async function beginSignIn(issuer: string, page: Page, clientId = 'test-confidential', scope = 'openid profile email', params: Record<string, string> = {}): Promise<BegunSignIn> {
   const config = await discoverAs(issuer, clientId);
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
@@ -25,6 +26,7 @@ export async function beginSignIn(issuer: string, page: Page, clientId = 'test-c
     state,
     code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
+    ...params,
   });
   // Nothing listens at the app's address: the browser's request to it is the answer we want.
   // Waiting for that request to fail lets the redirect's cookies settle before the test goes on.

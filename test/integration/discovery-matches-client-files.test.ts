@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadClients } from '../../src/config/clients.ts';
-import { AUTH_METHODS, CLIENT_ASSERTION_ALGS, GRANT_TYPES, RESPONSE_TYPES, SIGNING_ALGS } from '../../src/config/clients/supported.ts';
+import { AUTH_METHODS, CLIENT_ASSERTION_ALGS, DEVICE_CODE_GRANT, GRANT_TYPES, RESPONSE_TYPES, SIGNING_ALGS } from '../../src/config/clients/supported.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { BACKEND } from '../helpers/backends.ts';
 
@@ -16,6 +16,7 @@ function fileWith(key: string, value: string): Record<string, unknown> {
   switch (`${key}=${value}`) {
     case 'grant_types=refresh_token': return { ...web, grant_types: ['authorization_code', 'refresh_token'] };
     case 'grant_types=client_credentials': return { client_id: 'x', client_secret: SECRET, grant_types: ['client_credentials'] };
+    case `grant_types=${DEVICE_CODE_GRANT}`: return { client_id: 'x', token_endpoint_auth_method: 'none', grant_types: [DEVICE_CODE_GRANT] };
     case 'token_endpoint_auth_method=none': return { client_id: 'x', token_endpoint_auth_method: 'none', redirect_uris: web.redirect_uris };
     case 'token_endpoint_auth_method=private_key_jwt': return { client_id: 'x', token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://app.example.com/jwks.json', redirect_uris: web.redirect_uris };
   }
@@ -50,7 +51,7 @@ describe(`discovery matches what client files accept (${BACKEND})`, () => {
 
   const lists: Array<[field: string, fileKey: string, accepted: readonly string[], refusedExamples: string[]]> = [
     ['response_types_supported', 'response_types', RESPONSE_TYPES, ['code id_token', 'id_token token', 'code token', 'none', 'token']],
-    ['grant_types_supported', 'grant_types', GRANT_TYPES, ['password', 'urn:ietf:params:oauth:grant-type:device_code']],
+    ['grant_types_supported', 'grant_types', GRANT_TYPES, ['password', 'urn:openid:params:grant-type:ciba', 'urn:ietf:params:oauth:grant-type:token-exchange']],
     ['token_endpoint_auth_methods_supported', 'token_endpoint_auth_method', AUTH_METHODS, ['tls_client_auth', 'self_signed_tls_client_auth']],
     ['introspection_endpoint_auth_methods_supported', 'token_endpoint_auth_method', AUTH_METHODS, []],
     ['revocation_endpoint_auth_methods_supported', 'token_endpoint_auth_method', AUTH_METHODS, []],
@@ -68,6 +69,10 @@ describe(`discovery matches what client files accept (${BACKEND})`, () => {
       }
     });
   }
+
+  test('the device authorization endpoint is listed, as client files may use the device code grant', () => {
+    assert.equal(metadata['device_authorization_endpoint'] as unknown, `${app.url}/device/auth`);
+  });
 
   test('assertion signing algorithms are the same at every endpoint that authenticates clients', () => {
     for (const field of ['token_endpoint', 'introspection_endpoint', 'revocation_endpoint']) {

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../../src/db/data-source.ts';
 import type { SigningKey } from '../../src/db/entities/signing-key.ts';
+import { createUserAttributesRepository } from '../../src/repositories/user-attributes.ts';
 import { createUsersRepository } from '../../src/repositories/users.ts';
 import { BACKEND, createTestDatabase, type TestDatabase } from '../helpers/backends.ts';
 
@@ -22,7 +23,7 @@ describe(`migrations (${BACKEND})`, () => {
   test('apply from an empty database', async () => {
     assert.equal(await dataSource.showMigrations(), true, 'pending migrations on an empty database');
     const applied = await dataSource.runMigrations();
-    assert.deepEqual(applied.map((m) => m.name), ['InitialSchema1763769600000', 'GroupsAuditLinks1764633600000', 'SigningKeyRotation1764720000000']);
+    assert.deepEqual(applied.map((m) => m.name), ['InitialSchema1763769600000', 'GroupsAuditLinks1764633600000', 'SigningKeyRotation1764720000000', 'UserAttributes1764806400000']);
     const runner = dataSource.createQueryRunner();
     try {
       for (const [table, columns] of Object.entries({
@@ -33,6 +34,7 @@ describe(`migrations (${BACKEND})`, () => {
         group_members: ['group_id', 'user_id', 'added_at'],
         audit_events: ['id', 'at', 'type', 'user_id', 'actor', 'client_id', 'ip', 'user_agent', 'detail'],
         account_links: ['id', 'kind', 'secret_hash', 'user_id', 'username', 'email', 'created_by', 'created_at', 'expires_at', 'used_at'],
+        user_attributes: ['user_id', 'name', 'value', 'updated_at'],
       })) {
         const found = await runner.getTable(table);
         assert.ok(found, `table ${table} exists`);
@@ -66,10 +68,26 @@ describe(`migrations (${BACKEND})`, () => {
     assert.equal(await dataSource.getRepository('Passkey').countBy({ userId: user.id }), 0);
   });
 
+  test('user attributes: one value per key and person, replaced in place, gone with the account', async () => {
+    const users = createUsersRepository(dataSource);
+    const attributes = createUserAttributesRepository(dataSource);
+    const user = await users.create({ username: 'attr', email: 'attr@example.com' });
+    await attributes.set(user.id, { department: 'research', unraid_user: 'x'.repeat(1024) });
+    await attributes.set(user.id, { department: 'ops' });
+    assert.deepEqual(await attributes.list(user.id), { department: 'ops', unraid_user: 'x'.repeat(1024) });
+    assert.deepEqual(await attributes.valuesOf(user.id, ['department', 'missing']), { department: 'ops' });
+    assert.deepEqual(await attributes.remove(user.id, ['unraid_user', 'missing']), ['unraid_user']);
+    await users.delete(user.id);
+    assert.equal(await dataSource.getRepository('UserAttribute').countBy({ userId: user.id }), 0);
+  });
+
   test('revert and re-apply round-trips', async () => {
     await dataSource.undoLastMigration();
     const runner = dataSource.createQueryRunner();
     try {
+      assert.equal(await runner.hasTable('user_attributes'), false);
+      assert.equal(await runner.hasColumn('signing_keys', 'activates_at'), true, 'one migration at a time');
+      await dataSource.undoLastMigration();
       assert.equal(await runner.hasColumn('signing_keys', 'activates_at'), false);
       assert.equal(await runner.hasTable('audit_events'), true, 'one migration at a time');
       await dataSource.undoLastMigration();
@@ -80,15 +98,16 @@ describe(`migrations (${BACKEND})`, () => {
     } finally {
       await runner.release();
     }
-    assert.equal((await dataSource.runMigrations()).length, 3);
+    assert.equal((await dataSource.runMigrations()).length, 4);
   });
 
   test('signing keys made before rotation existed have signed since they were made', async () => {
     const keys = dataSource.getRepository<SigningKey>('SigningKey');
     const created = new Date('2025-01-02T03:04:05.678Z');
     await keys.insert({ kid: 'old-key', alg: 'RS256', privateJwk: '{}', createdAt: created, activatesAt: new Date(), retiredAt: null });
+    await dataSource.undoLastMigration(); // user attributes
     await dataSource.undoLastMigration(); // the key stays, without activates_at
-    assert.equal((await dataSource.runMigrations()).length, 1);
+    assert.equal((await dataSource.runMigrations()).length, 2);
     const row = await keys.findOneByOrFail({ kid: 'old-key' });
     assert.equal(row.activatesAt.toISOString(), created.toISOString());
     assert.equal(row.createdAt.toISOString(), created.toISOString());

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { USER_CACHE } from '../../src/container.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { requestAsClient } from '../helpers/client-endpoints.ts';
 import { BACKEND, type TestDatabase } from '../helpers/backends.ts';
@@ -136,6 +137,8 @@ describe(`outages answer 503 fast and heal (${BACKEND} for the part that stays u
       const codeRequest = await authorize(other);
       const callback = await followToCallback(other, await signInWithPasskey(other, codeRequest.uid, authenticator, { login: 'rosa' }));
       await postgres.stop();
+      // Until then the account just read at sign-in is served from memory (user-cache.ts), database or not.
+      await sleep(USER_CACHE.ttlMs);
 
       assertFast503('username step', await timed(browser.postForm(`/interaction/${request.uid}/login`, { login: 'rosa' }, { headers: { accept: 'text/html' } })), 'page');
       assertFast503(

@@ -18,8 +18,7 @@ export const groupCommands: ServiceCommand[] = [
     summary: 'a new group (lower-case letters, digits, . _ -); its name is what apps see in the groups claim',
     arguments: { min: 1, max: 1 },
     async run(context, { positionals: [name = ''] }) {
-      const group = await context.groups.create(name);
-      await context.audit.recordOrThrow({ type: 'admin.group_created', actor: context.actor, detail: { group: group.name } });
+      const group = await context.operations.createGroup(context.by, name);
       return { text: `Created group ${group.name}.`, json: { id: group.id, name: group.name } };
     },
   },
@@ -29,8 +28,7 @@ export const groupCommands: ServiceCommand[] = [
     summary: 'deletes a group (its members stay, without it)',
     arguments: { min: 1, max: 1 },
     async run(context, { positionals: [name = ''] }) {
-      const group = await context.groups.delete(name);
-      await context.audit.recordOrThrow({ type: 'admin.group_deleted', actor: context.actor, detail: { group: group.name } });
+      const group = await context.operations.deleteGroup(context.by, name);
       return { text: `Deleted group ${group.name}.`, json: { id: group.id, name: group.name, deleted: true } };
     },
   },
@@ -55,9 +53,7 @@ export const groupCommands: ServiceCommand[] = [
     summary: 'adds a person to a group (their next token carries it)',
     arguments: { min: 2, max: 2 },
     async run(context, { positionals: [name = '', login = ''] }) {
-      const user = await context.accounts.resolve(login);
-      const { group, added } = await context.groups.addMember(name, user.id);
-      if (added) await context.audit.recordOrThrow({ type: 'admin.group_member_added', userId: user.id, actor: context.actor, detail: { group: group.name } });
+      const { group, user, added } = await context.operations.addMember(context.by, name, login);
       return { text: added ? `Added ${user.username} to ${group.name}.` : `${user.username} already is in ${group.name}.`, json: { group: group.name, userId: user.id, added } };
     },
   },
@@ -67,9 +63,7 @@ export const groupCommands: ServiceCommand[] = [
     summary: 'removes a person from a group',
     arguments: { min: 2, max: 2 },
     async run(context, { positionals: [name = '', login = ''] }) {
-      const user = await context.accounts.resolve(login);
-      const { group, removed } = await context.groups.removeMember(name, user.id);
-      if (removed) await context.audit.recordOrThrow({ type: 'admin.group_member_removed', userId: user.id, actor: context.actor, detail: { group: group.name } });
+      const { group, user, removed } = await context.operations.removeMember(context.by, name, login);
       return { text: removed ? `Removed ${user.username} from ${group.name}.` : `${user.username} was not in ${group.name}.`, json: { group: group.name, userId: user.id, removed } };
     },
   },

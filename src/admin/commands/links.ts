@@ -1,4 +1,4 @@
-import { parseDuration, stringOption, UsageError, type ServiceCommand } from '../command.ts';
+import { parseDuration, stringOption, usageOn, UsageError, type ServiceCommand } from '../command.ts';
 import { table, terminalQr, when } from '../output.ts';
 
 const DEFAULT_INVITE_TTL = '7d';
@@ -11,20 +11,13 @@ export const linkCommands: ServiceCommand[] = [
     summary: 'a single-use signup link (works with SIGNUP=invite and open); optionally with the username or email fixed',
     options: { username: { type: 'string' }, email: { type: 'string' }, expires: { type: 'string' }, qr: { type: 'boolean' } },
     async run(context, { values }) {
-      if (context.config.signup === 'closed') throw new UsageError('SIGNUP=closed: invitations cannot be used; set SIGNUP=invite (or open)');
       const ttl = parseDuration(stringOption(values, 'expires') ?? DEFAULT_INVITE_TTL, 'expires');
-      const username = stringOption(values, 'username')?.trim().toLowerCase();
-      const email = stringOption(values, 'email')?.trim().toLowerCase();
-      for (const login of [username, email]) {
-        if (login && (await context.accounts.exists(login))) {
-          throw new UsageError(`"${login}" is already used by an account`);
-        }
-      }
-      const { link, url } = await context.links.createInvite({ ...(username ? { username } : {}), ...(email ? { email } : {}), createdBy: context.actor }, ttl);
-      await context.audit.recordOrThrow({ type: 'admin.invite_created', actor: context.actor, detail: { invite: link.id, username: username ?? null, email: email ?? null, expiresAt: link.expiresAt.toISOString() } });
+      const fields = { username: stringOption(values, 'username'), email: stringOption(values, 'email') };
+      // Wrong or taken values, and invitations with SIGNUP=closed, are mistakes in the call.
+      const { link, url, username, email } = await usageOn(['signup_closed', 'invalid_request', 'conflict'], context.operations.invite(context.by, fields, ttl));
       const lines = [`Invitation (single use, until ${when(link.expiresAt)}):`, url];
       if (values['qr'] === true) lines.push('', await terminalQr(url));
-      return { text: lines.join('\n'), json: { id: link.id, url, username: username ?? null, email: email ?? null, expiresAt: link.expiresAt.toISOString() } };
+      return { text: lines.join('\n'), json: { id: link.id, url, username, email, expiresAt: link.expiresAt.toISOString() } };
     },
   },
   {
@@ -57,10 +50,7 @@ export const linkCommands: ServiceCommand[] = [
     arguments: { min: 1, max: 1 },
     async run(context, { positionals: [login = ''], values }) {
       const ttl = parseDuration(stringOption(values, 'expires') ?? DEFAULT_RECOVERY_TTL, 'expires');
-      const user = await context.accounts.resolve(login);
-      if (user.disabledAt) throw new UsageError(`${user.username} is disabled: enable the account first (users enable ${user.username})`);
-      const { link, url } = await context.links.createRecovery({ userId: user.id, createdBy: context.actor }, ttl);
-      await context.audit.recordOrThrow({ type: 'admin.recovery_created', userId: user.id, actor: context.actor, detail: { link: link.id, expiresAt: link.expiresAt.toISOString() } });
+      const { link, url, user } = await usageOn(['account_disabled'], context.operations.recovery(context.by, login, ttl));
       const text = [
         `Recovery link for ${user.username} (single use, until ${when(link.expiresAt)}). Give it to them in person or over a channel you trust:`,
         url,

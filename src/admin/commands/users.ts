@@ -1,6 +1,7 @@
 import type { User } from '../../db/entities/user.ts';
 import { stringOption, UsageError, type ServiceCommand } from '../command.ts';
 import { table, when } from '../output.ts';
+import { MAX_ATTRIBUTES } from '../../services/user-attributes.ts';
 
 const summary = (user: User) => ({
   id: user.id,
@@ -33,30 +34,33 @@ export const userCommands: ServiceCommand[] = [
   {
     words: ['users', 'show'],
     usage: '<username|email|id>',
-    summary: 'an account with its passkeys, groups, sessions and last sign-in',
+    summary: 'an account with its passkeys, groups, attributes, sessions and last sign-in',
     arguments: { min: 1, max: 1 },
     async run(context, { positionals: [login = ''] }) {
       const details = await context.accounts.details(login);
-      const [lastSignIn] = await context.audit.list({ userId: details.user.id, type: 'sign_in', limit: 1 });
+      const [lastSignIn, attributes] = await Promise.all([context.audit.lastSignIn(details.user.id), context.attributes.list(details.user.id)]);
       const { user } = details;
       const lines = [
         `${user.username} <${user.email}>${user.emailVerified ? '' : ' (address not yet proven)'}`,
         `id          ${user.id}`,
         `state       ${state(user)}${user.disabledAt ? ` since ${when(user.disabledAt)}` : ''}`,
         `created     ${when(user.createdAt)}`,
-        `last sign-in ${lastSignIn ? when(lastSignIn.at) : 'never'}`,
+        `last sign-in ${lastSignIn ? when(lastSignIn) : 'never'}`,
         `groups      ${details.groups.join(', ') || 'none'}`,
         `sessions    ${details.sessions}`,
         `passkeys    ${details.passkeys.length}`,
         ...details.passkeys.map((p) => `  - ${p.name} (created ${when(p.createdAt)}, last used ${p.lastUsedAt ? when(p.lastUsedAt) : 'never'})`),
+        `attributes  ${Object.keys(attributes).length || 'none'}`,
+        ...Object.entries(attributes).map(([key, value]) => `  ${key} = ${value}`),
       ];
       return {
         text: lines.join('\n'),
         json: {
           ...summary(user),
           groups: details.groups,
+          attributes,
           sessions: details.sessions,
-          lastSignInAt: lastSignIn?.at.toISOString() ?? null,
+          lastSignInAt: lastSignIn?.toISOString() ?? null,
           passkeys: details.passkeys.map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt.toISOString(), lastUsedAt: p.lastUsedAt?.toISOString() ?? null })),
         },
       };
@@ -70,8 +74,7 @@ export const userCommands: ServiceCommand[] = [
     arguments: { min: 2, max: 2 },
     async run(context, { positionals: [username = '', email = ''], values }) {
       const name = stringOption(values, 'name');
-      const user = await context.accounts.create({ username, email, ...(name ? { name } : {}), verified: values['verified'] === true });
-      await context.audit.recordOrThrow({ type: 'admin.user_created', userId: user.id, actor: context.actor, detail: { username: user.username } });
+      const user = await context.operations.createUser(context.by, { username, email, ...(name ? { name } : {}), verified: values['verified'] === true });
       return { text: `Created ${user.username} <${user.email}> (${user.id}).`, json: summary(user) };
     },
   },
@@ -81,8 +84,7 @@ export const userCommands: ServiceCommand[] = [
     summary: 'stops the account from signing in; its sessions and refresh tokens end at once',
     arguments: { min: 1, max: 1 },
     async run(context, { positionals: [login = ''] }) {
-      const { user, ended } = await context.accounts.disable(login);
-      await context.audit.recordOrThrow({ type: 'admin.user_disabled', userId: user.id, actor: context.actor, detail: { sessions: ended.sessions, grants: ended.grants } });
+      const { user, ended } = await context.operations.disableUser(context.by, login);
       return {
         text: `Disabled ${user.username}: ${ended.sessions} session(s) and ${ended.grants} app grant(s) with their tokens ended.`,
         json: { ...summary(user), endedSessions: ended.sessions, endedGrants: ended.grants },
@@ -95,8 +97,7 @@ export const userCommands: ServiceCommand[] = [
     summary: 'lets a disabled account sign in again',
     arguments: { min: 1, max: 1 },
     async run(context, { positionals: [login = ''] }) {
-      const { user } = await context.accounts.enable(login);
-      await context.audit.recordOrThrow({ type: 'admin.user_enabled', userId: user.id, actor: context.actor });
+      const { user } = await context.operations.enableUser(context.by, login);
       return { text: `Enabled ${user.username}.`, json: summary(user) };
     },
   },
@@ -108,12 +109,47 @@ export const userCommands: ServiceCommand[] = [
     arguments: { min: 1, max: 1 },
     async run(context, { positionals: [login = ''], values }) {
       if (values['yes'] !== true) throw new UsageError('deleting an account cannot be undone: add --yes to confirm');
-      const { user, ended } = await context.accounts.delete(login);
-      await context.audit.recordOrThrow({ type: 'admin.user_deleted', userId: user.id, actor: context.actor, detail: { username: user.username, email: user.email } });
+      const { user, ended } = await context.operations.deleteUser(context.by, login);
       return {
         text: `Deleted ${user.username} <${user.email}>: passkeys, memberships, ${ended.sessions} session(s) and ${ended.grants} app grant(s) gone.`,
         json: { ...summary(user), deleted: true, endedSessions: ended.sessions, endedGrants: ended.grants },
       };
+    },
+  },
+  {
+    words: ['users', 'set'],
+    usage: '<username|email|id> <key>=<value> [<key>=<value> ...]',
+    summary: 'sets attributes of an account (key: lower-case letters, digits, _); apps get them only where a client file maps them into a claim',
+    arguments: { min: 2, max: 1 + MAX_ATTRIBUTES },
+    async run(context, { positionals: [login = '', ...assignments] }) {
+      const values: Record<string, string> = {};
+      for (const assignment of assignments) {
+        const at = assignment.indexOf('=');
+        if (at <= 0) throw new UsageError(`"${assignment}" is not key=value, e.g. department=research`);
+        const key = assignment.slice(0, at);
+        if (Object.hasOwn(values, key)) throw new UsageError(`${key} is given twice`);
+        values[key] = assignment.slice(at + 1);
+      }
+      const { user, attributes } = await context.operations.setAttributes(context.by, login, values);
+      return {
+        text: `Set ${Object.keys(values).join(', ')} for ${user.username}.`,
+        json: { userId: user.id, username: user.username, attributes },
+      };
+    },
+  },
+  {
+    words: ['users', 'unset'],
+    usage: '<username|email|id> <key> [<key> ...]',
+    summary: 'removes attributes of an account (the claims mapped from them are then left out)',
+    arguments: { min: 2, max: 1 + MAX_ATTRIBUTES },
+    async run(context, { positionals: [login = '', ...keys] }) {
+      const { user, removed } = await context.operations.unsetAttributes(context.by, login, keys);
+      const missing = keys.filter((key) => !removed.includes(key));
+      const lines = [
+        ...(removed.length > 0 ? [`Removed ${removed.join(', ')} from ${user.username}.`] : []),
+        ...(missing.length > 0 ? [`${user.username} had no ${missing.join(', ')}.`] : []),
+      ];
+      return { text: lines.join('\n'), json: { userId: user.id, username: user.username, removed, notSet: missing } };
     },
   },
 ];

@@ -1,8 +1,10 @@
+import { checkClaimRules, claimMappingOf } from './claim-rules.ts';
 import { checkClientAuthRules } from './client-auth-rules.ts';
+import { checkDeviceRules, checkDeviceWarnings } from './device-rules.ts';
 import { checkIdTokenResponseRules, responseModesFor } from './id-token-response-rules.ts';
 import { effectiveScope, fieldPath, LOOPBACK_HOSTS, MIN_SECRET_LENGTH, show, type ClientRecord, type Parsed } from './schema.ts';
 import { checkServerUris, wildcardProblem } from './server-uris.ts';
-import type { ResponseType } from './supported.ts';
+import { DEVICE_CODE_GRANT, type ResponseType } from './supported.ts';
 
 /** Called with the field path and the problem; the loader turns it into `<file>: <field>: <problem>`. */
 export type Report = (parts: readonly PropertyKey[], message: string) => void;
@@ -63,8 +65,8 @@ export function checkRules(client: Parsed, responseTypes: readonly ResponseType[
   if (code && !responseTypes.includes('code')) {
     report(['response_types'], 'has no "code" but grant_types has authorization_code; use ["code"] or remove response_types');
   }
-  if (grants.has('refresh_token') && !code) {
-    report(['grant_types'], 'refresh_token needs authorization_code; add authorization_code or remove refresh_token');
+  if (grants.has('refresh_token') && !code && !grants.has(DEVICE_CODE_GRANT)) {
+    report(['grant_types'], `refresh_token needs authorization_code (or ${DEVICE_CODE_GRANT}); add one of them or remove refresh_token`);
   }
   const scopes = effectiveScope(client).split(' ');
   if (code && !scopes.includes('openid')) {
@@ -81,8 +83,10 @@ export function checkRules(client: Parsed, responseTypes: readonly ResponseType[
     });
   }
   checkClientAuthRules(client, report);
+  checkDeviceRules(client, report);
   checkIdTokenResponseRules(client, responseTypes, unresolved, report);
   checkServerUris(client, unresolved, report);
+  checkClaimRules(client, report);
 }
 
 /**
@@ -98,7 +102,8 @@ export function checkWarnings(client: Parsed, warn: Report): void {
   if (scopes.includes('offline_access') && !grants.has('refresh_token')) {
     warn(['grant_types'], 'has no refresh_token, so the offline_access in scope is always ignored; add refresh_token, or remove offline_access');
   }
-  if (!grants.has('authorization_code') && !grants.has('implicit')) {
+  checkDeviceWarnings(client, warn);
+  if (!grants.has('authorization_code') && !grants.has('implicit') && !grants.has(DEVICE_CODE_GRANT)) {
     if ((client.post_logout_redirect_uris ?? []).length > 0) warn(['post_logout_redirect_uris'], 'is never used: without authorization_code nobody signs in to this app; remove it');
     if (client.first_party) warn(['first_party'], 'changes nothing: without authorization_code nobody signs in to this app, so there is no consent to skip; remove it');
   }
@@ -138,5 +143,6 @@ export function toRecord(client: Parsed, responseTypes: ResponseType[]): ClientR
     ...(client.pkce_required !== undefined || client.token_endpoint_auth_method === 'none' ? { pkce_required: client.pkce_required ?? true } : {}),
     resource_server_for: client.resource_server_for,
     ...(client.allowed_groups ? { allowed_groups: [...new Set(client.allowed_groups)] } : {}),
+    ...(client.claims ? { claim_mapping: claimMappingOf(client) } : {}),
   };
 }

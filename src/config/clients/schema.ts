@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { claimsProblems, scopesProblems, type ClaimMapping, type ClaimsField, type ScopesField } from './claims.ts';
 import { publicJwksProblems, type PublicJwks } from './jwks.ts';
 import { AUTH_METHODS, GRANT_TYPES, RESPONSE_TYPES, SIGNING_ALGS, type ResponseType, type SigningAlg } from './supported.ts';
 
 /** The shape of a client file: allowed keys, their types and defaults, and how fields are named in messages. */
 export type Env = Record<string, string | undefined>;
 
-const SCOPES = ['openid', 'profile', 'email', 'offline_access', 'groups'] as const;
 /** Group names as the admin CLI creates them (src/services/groups.ts). */
 export const GROUP_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const APPLICATION_TYPES = ['web', 'native'] as const;
@@ -14,7 +14,7 @@ export const FILE_EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
 export const MIN_SECRET_LENGTH = 32;
 
 /** Our own client metadata keys; register them as oidc-provider `extraClientMetadata.properties`. */
-export const EXTRA_CLIENT_METADATA = ['first_party', 'pkce_required', 'resource_server_for', 'allowed_groups'] as const;
+export const EXTRA_CLIENT_METADATA = ['first_party', 'pkce_required', 'resource_server_for', 'allowed_groups', 'claim_mapping'] as const;
 
 /**
  * Client metadata ready for oidc-provider's `clients` configuration, defaults applied.
@@ -50,6 +50,8 @@ export type ClientRecord = {
   resource_server_for: string[];
   /** Only members of one of these groups may sign in to the app; absent: everyone. */
   allowed_groups?: string[];
+  /** The file's `claims` and `scopes`, compiled (claim-rules.ts); absent: the standard claims only. */
+  claim_mapping?: ClaimMapping;
   userinfo_signed_response_alg?: SigningAlg;
   default_max_age?: number;
   require_auth_time?: boolean;
@@ -124,9 +126,7 @@ export const schema = z.strictObject({
     .superRefine((value, ctx) => {
       const scopes = value.split(/\s+/).filter(Boolean);
       if (scopes.length === 0) ctx.addIssue({ code: 'custom', message: 'is empty; use e.g. "openid profile email"' });
-      for (const scope of scopes.filter((s) => !(SCOPES as readonly string[]).includes(s))) {
-        ctx.addIssue({ code: 'custom', message: `"${scope}" is not a supported scope; use a space-separated subset of ${SCOPES.join(' ')}` });
-      }
+      // Which names are supported depends on the file's own `scopes` (claim-rules.ts).
     })
     .optional(),
   token_endpoint_auth_method: oneOf(AUTH_METHODS).default('client_secret_basic'),
@@ -139,6 +139,13 @@ export const schema = z.strictObject({
     z.string(typed('a group name', '"grafana-users"')).regex(GROUP_NAME, 'is not a group name: lower-case letters, digits, dots, dashes and underscores, e.g. "grafana-users"'),
     '["grafana-users"]',
   ).min(1, 'is empty, so nobody could sign in; list at least one group, or remove the key to let everyone in').optional(),
+  // Per-app claims and the app's own scopes (claims.ts; together in claim-rules.ts).
+  claims: z.custom<ClaimsField>().superRefine((value, ctx) => {
+    for (const { path, message } of claimsProblems(value)) ctx.addIssue({ code: 'custom', path, message });
+  }).optional(),
+  scopes: z.custom<ScopesField>().superRefine((value, ctx) => {
+    for (const { path, message } of scopesProblems(value)) ctx.addIssue({ code: 'custom', path, message });
+  }).optional(),
   // Standard registration metadata, passed to oidc-provider as written (checked in rules.ts and beside it).
   userinfo_signed_response_alg: oneOf(SIGNING_ALGS).optional(),
   default_max_age: z.number(typed('a number of seconds', '86400')).int('must be a whole number of seconds, e.g. 86400').min(0, 'must not be negative; use e.g. 86400 (one day)').optional(),
@@ -154,10 +161,13 @@ export const schema = z.strictObject({
 
 export type Parsed = z.output<typeof schema>;
 
-/** The scope a client may ask for: as its file says, or by default the usual three, plus offline_access when it lists refresh_token. */
-export function effectiveScope(client: Pick<Parsed, 'scope' | 'grant_types'>): string {
+/**
+ * The scope a client may ask for: as its file says, or by default the usual three, plus
+ * offline_access when it lists refresh_token; and the file's own `scopes` in either case.
+ */
+export function effectiveScope(client: Pick<Parsed, 'scope' | 'grant_types' | 'scopes'>): string {
   const scopes = client.scope?.split(/\s+/).filter(Boolean) ?? ['openid', 'profile', 'email', ...(client.grant_types.includes('refresh_token') ? ['offline_access'] : [])];
-  return [...new Set(scopes)].join(' ');
+  return [...new Set([...scopes, ...Object.keys(client.scopes ?? {})])].join(' ');
 }
 export const KNOWN_KEYS = Object.keys(schema.shape);
 

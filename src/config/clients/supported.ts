@@ -3,8 +3,11 @@
  * (src/oidc/client-capabilities.ts), so discovery advertises exactly what a file can use.
  */
 
+/** RFC 8628: TVs, CLIs and other devices without a browser (src/oidc/device-flow.ts). */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
 /** `implicit` only ever goes with response type `id_token` (sign-in by form_post, no access token). */
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'implicit'] as const;
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'implicit', DEVICE_CODE_GRANT] as const;
 
 /**
  * `code` is the default. `id_token` is an opt-in for sign-in-only libraries, delivered by
@@ -28,3 +31,6 @@ export type GrantType = (typeof GRANT_TYPES)[number];
 export type ResponseType = (typeof RESPONSE_TYPES)[number];
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
+
+/** The scopes the provider itself defines; a client file may add its own (`scopes`, claims.ts). */
+export const STANDARD_SCOPES = ['openid', 'profile', 'email', 'offline_access', 'groups'] as const;

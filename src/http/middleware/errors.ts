@@ -32,6 +32,7 @@ function wayBack(ctx: Context, code: string): { href: string; label: MessageKey 
     if (!(ctx.method === 'GET' && ctx.path.replace(/\/$/, '') === base)) return { href: base, label: 'error.backToSignIn' };
   }
   if (ctx.path.startsWith('/account/')) return { href: '/account', label: 'error.back' };
+  if (ctx.path.startsWith('/admin/')) return { href: '/admin', label: 'error.back' };
   return { href: '/', label: 'error.home' };
 }
 
@@ -47,6 +48,8 @@ interface Failure {
   messageKey?: MessageKey | undefined;
   messageVars?: Record<string, string | number>;
   description?: string;
+  /** Extra JSON fields (AppError.details), e.g. `unknown_credential` for the passkey script. */
+  details?: Record<string, string | boolean>;
 }
 
 function send(ctx: Context, views: Views, failure: Failure) {
@@ -54,7 +57,7 @@ function send(ctx: Context, views: Views, failure: Failure) {
   const description = failure.messageKey ? i18n.t(failure.messageKey, failure.messageVars) : (failure.description ?? i18n.t('error.badRequest'));
   if (wantsJson(ctx)) {
     ctx.status = failure.status;
-    ctx.body = { error: failure.code, error_description: description };
+    ctx.body = { ...failure.details, error: failure.code, error_description: description };
     return;
   }
   const title = titleFor(failure.status);
@@ -92,7 +95,7 @@ export function errorHandler(views: Views): Middleware {
           ctx.state.log.error({ err: caught }, caught.code);
         }
         ctx.set(caught.headers);
-        send(ctx, views, { status: caught.status, code: caught.code, messageKey: caught.messageKey, messageVars: caught.messageVars, description: caught.description });
+        send(ctx, views, { status: caught.status, code: caught.code, messageKey: caught.messageKey, messageVars: caught.messageVars, description: caught.description, details: caught.details });
         return;
       }
       // Koa's http-errors and oidc-provider's errors (e.g. an expired interaction) carry a

@@ -12,7 +12,7 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /** Paths whose responses carry sign-in state and must never be cached by browsers or proxies. */
-const NO_STORE_PREFIXES = ['/interaction/', '/account', '/email/'];
+const NO_STORE_PREFIXES = ['/interaction/', '/account', '/email/', '/device'];
 
 /**
  * Headers for every response. oidc-provider may replace the CSP on the pages it renders itself

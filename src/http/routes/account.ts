@@ -5,10 +5,8 @@ import { z } from 'zod';
 import type { AppConfig } from '../../config/env.ts';
 import type { User } from '../../db/entities/user.ts';
 import { AppError } from '../../errors.ts';
-import { randomToken } from '../../lib/random.ts';
 import type { AccountsService } from '../../services/accounts.ts';
 import type { PasskeysService } from '../../services/passkeys.ts';
-import { ACCOUNT_CLIENT_ID } from '../../oidc/account-client.ts';
 import { notifyBackchannelLogout } from '../../oidc/backchannel-logout.ts';
 import { formBody, jsonBody, parseBody } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
@@ -19,6 +17,7 @@ import type { AuditLog } from '../../audit/audit-log.ts';
 import type { AccountSessions } from '../../oidc/account-sessions.ts';
 import type { SecurityNotices } from '../../services/security-notices.ts';
 import { accountOverview } from '../account-overview.ts';
+import { returnFromSignIn, sendToSignIn } from '../account-sign-in.ts';
 import { requestFacts } from '../request-facts.ts';
 import { passkeyNameFor } from '../../i18n/device-name.ts';
 import type { MessageKey } from '../../i18n/translator.ts';
@@ -35,7 +34,6 @@ export interface AccountRoutesDeps {
   notices: Pick<SecurityNotices, 'passkeyAdded'>;
 }
 
-const STATE_COOKIE = 'idp_account_state';
 const renameForm = z.object({ name: z.string().max(256).default('') });
 const passkeyName = textField(256, 'account.nameLong').pipe(z.string().trim().min(1, 'account.nameEmpty').max(64, 'account.nameLong'));
 const passkeyId = z.uuid();
@@ -77,21 +75,7 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
     if (!current) {
       // The notice to show after sign-in travels in the state cookie, checked on the way back.
       const done = typeof ctx.query['done'] === 'string' && ctx.query['done'] in NOTICES ? ctx.query['done'] : '';
-      const state = `${randomToken(16)}.${done}`;
-      ctx.cookies.set(STATE_COOKIE, state, { signed: true, httpOnly: true, sameSite: 'lax', secure: config.origin.startsWith('https:'), maxAge: 10 * 60 * 1000, path: '/account' });
-      const url = new URL('/auth', config.issuer);
-      url.search = new URLSearchParams({
-        client_id: ACCOUNT_CLIENT_ID,
-        response_type: 'code',
-        scope: 'openid',
-        redirect_uri: `${config.issuer}/account/callback`,
-        state,
-        // PKCE is required of every public client; the code is never redeemed (the provider
-        // session is what the account page uses), so the verifier is not kept.
-        code_challenge: randomToken(32),
-        code_challenge_method: 'S256',
-      }).toString();
-      ctx.redirect(url.toString());
+      sendToSignIn(ctx, config, '/account', { carry: done });
       return;
     }
     const notice = NOTICES[String(ctx.query['done'] ?? '')];
@@ -102,22 +86,16 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
       user: current.user,
       notice: notice ? i18n.t(notice) : undefined,
       passkeys: await passkeys.list(current.user.id),
+      // After a rename, delete or add the page reloads here: the browser's passkey list follows (passkey-signals.js).
+      passkeySignals: await passkeys.signalsFor(current.user),
       ...(await accountOverview({ provider, audit, accountSessions }, i18n, current.user.id, current.session.jti)),
       scripts: ['/static/js/register.js'],
     });
   });
 
   router.get('/callback', (ctx) => {
-    const expected = ctx.cookies.get(STATE_COOKIE, { signed: true });
-    ctx.cookies.set(STATE_COOKIE, null, { signed: true, path: '/account' });
-    if (ctx.query['error']) {
-      throw new AppError('login_failed', { status: 400, messageKey: 'error.accountLoginFailed' });
-    }
-    if (!expected || ctx.query['state'] !== expected) {
-      throw new AppError('invalid_state', { status: 400, messageKey: 'error.accountStaleState' });
-    }
-    const done = expected.split('.')[1];
-    ctx.redirect(done ? `/account?done=${done}` : '/account');
+    const done = returnFromSignIn(ctx, '/account');
+    ctx.redirect(done in NOTICES ? `/account?done=${done}` : '/account');
   });
 
   router.get('/passkeys/:id/delete', async (ctx) => {

@@ -11,7 +11,7 @@ import { CODE_LENGTH } from '../../services/one-time-codes.ts';
 import type { PasskeysService } from '../../services/passkeys.ts';
 import type { SignupsService, VerifyResult } from '../../services/signups.ts';
 import type { AuditLog } from '../../audit/audit-log.ts';
-import { ACCESS_PROMPT } from '../../oidc/interaction-policy.ts';
+import { ACCESS_PROMPT, SELECT_ACCOUNT_PROMPT } from '../../oidc/interaction-policy.ts';
 import type { AccountLinksService } from '../../services/account-links.ts';
 import type { SignupErrors } from '../../services/accounts.ts';
 import { requestFacts } from '../request-facts.ts';
@@ -21,10 +21,13 @@ import type { InteractionStateStore } from '../../stores/interaction-state.ts';
 import { finishForForm, loadInteraction, PROVEN_BY_LINK_OR_CODE, type Interaction } from '../interaction.ts';
 import { formBody, parseBody } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
+import { loginHintOf } from '../login-hint.ts';
 import { rememberedUser } from '../remembered-user.ts';
 import { textField, UNTYPEABLE_MESSAGE } from '../text-input.ts';
 import type { PageData, Views } from '../views.ts';
-import { describedScopes } from '../scopes.ts';
+import { describedScopes, mappedClaimNames } from '../scopes.ts';
+import { claimMappingOfClient } from '../../oidc/claim-mapping.ts';
+import { deviceConfirmation } from '../device-confirmation.ts';
 import { PROOF_COOKIE } from './magic-link.ts';
 
 export interface InteractionRoutesDeps {
@@ -122,9 +125,15 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
   router.get('/', async (ctx) => {
     const details = await loadInteraction(provider, ctx);
     const uid = details.uid;
+    // A device sign-in (RFC 8628) is confirmed on its own page; it answers /consent like this one.
+    if (details.prompt.name === 'consent' && details.deviceCode) {
+      await page(ctx, details, 'device-confirm', await deviceConfirmation({ provider, accounts }, i18nOf(ctx, details), details));
+      return;
+    }
     if (details.prompt.name === 'consent') {
       const scopes = String(details.params['scope'] ?? '').split(' ');
-      await page(ctx, details, 'consent', { title: 'consent.title', scopes: describedScopes(scopes) });
+      const mapping = claimMappingOfClient(await provider.Client.find(String(details.params['client_id'])));
+      await page(ctx, details, 'consent', { title: 'consent.title', scopes: describedScopes(scopes), mappedClaims: mappedClaimNames(scopes, mapping) });
       return;
     }
     if (details.prompt.name === ACCESS_PROMPT) {
@@ -167,7 +176,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       await showSignup(ctx, details, gate, {});
       return;
     }
-    await showLogin(ctx, details);
+    await showLogin(ctx, details, { login: loginHintOf(details.params) });
   });
 
   // Leaving the "no access" page: the app learns the person was refused.
@@ -202,6 +211,8 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
   router.post('/switch', async (ctx) => {
     const details = await loadInteraction(provider, ctx);
     await states.clear(details.uid);
+    // Only "Use a different account" on "Choose an account" leads here then: stay past that page.
+    if (details.prompt.name === SELECT_ACCOUNT_PROMPT) await states.set(details.uid, { otherAccount: true });
     rememberedUser.clear(ctx);
     ctx.status = 303;
     ctx.redirect(`/interaction/${details.uid}`);

@@ -36,7 +36,12 @@ export interface PasskeyRoutesDeps {
   notices: Pick<SecurityNotices, 'passkeyAdded'>;
 }
 
-const verifyRequest = z.object({ mode: authenticationOptionsRequestSchema.shape.mode, credential: authenticationResponseSchema });
+const verifyRequest = z.object({
+  mode: authenticationOptionsRequestSchema.shape.mode,
+  credential: authenticationResponseSchema,
+  /** Sent by a browser with the WebAuthn Signal API: it wants the account's passkeys back. */
+  signals: z.boolean().optional(),
+});
 const registerRequest = z.object({ credential: registrationResponseSchema });
 
 /**
@@ -66,7 +71,7 @@ export function passkeyRoutes(deps: PasskeyRoutesDeps): Router {
 
   router.post('/verify', async (ctx) => {
     const details = await loadInteraction(provider, ctx);
-    const { mode, credential } = parseBody(verifyRequest, ctx.request.body);
+    const { mode, credential, signals: signalsWanted } = parseBody(verifyRequest, ctx.request.body);
     // Charged as failures before any signature work, handed back when the passkey is valid.
     const charges = [await throttle.charge(LIMITS.passkeyFailuresPerIp, ctx.ip)];
     let claimedUserId: string | undefined;
@@ -87,7 +92,13 @@ export function passkeyRoutes(deps: PasskeyRoutesDeps): Router {
     if (state.userId === user.id && state.lookupCharge) charges.push(state.lookupCharge);
     await throttle.refund(charges);
     rememberedUser.set(ctx, user.id, deps.config.origin.startsWith('https:'));
-    await finishForScript(provider, ctx, { login: { accountId: user.id, amr: PROVEN_BY_PASSKEY } });
+    const [signals] = await Promise.all([
+      signalsWanted ? passkeys.signalsFor(user) : undefined,
+      finishForScript(provider, ctx, { login: { accountId: user.id, amr: PROVEN_BY_PASSKEY } }),
+    ]);
+    // The browser's passkey list may be stale (one deleted or renamed elsewhere): the page script
+    // passes on what this account has now (WebAuthn Signal API). Theirs to know: they just proved it.
+    ctx.body = { ...(ctx.body as { redirectTo: string }), signals };
   });
 
   router.post('/register/options', async (ctx) => {
