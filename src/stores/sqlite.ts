@@ -16,14 +16,29 @@ const SWEEP_BATCH = 5_000;
 
 /**
  * Its own tables, created here rather than by a migration: they hold only expiring state, never
- * data the schema history must carry, and exist only in the embedded file.
+ * data the schema history must carry, and exist only in the embedded file. A set's expiry lives
+ * once, in kv_sets: adding a member is then the same small write however big the set has grown
+ * (a grant's index gains one per refresh; a person's sessions one per sign-in).
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS kv_entries (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS kv_entries_expiry ON kv_entries (expires_at);
 CREATE TABLE IF NOT EXISTS kv_set_members (set_key TEXT NOT NULL, member TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (set_key, member)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS kv_set_members_expiry ON kv_set_members (expires_at);`;
+CREATE TABLE IF NOT EXISTS kv_sets (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS kv_sets_expiry ON kv_sets (expires_at);`;
 
+/**
+ * Files written before kv_sets existed kept the expiry on every member (all of a live set's
+ * members shared it): each live set gets its row, expired members go. Idempotent, so two
+ * processes opening the file at once (the server and the admin CLI) do no harm.
+ */
+function moveSetExpiries(db: Database.Database, time: number): void {
+  db.transaction(() => {
+    db.prepare('DELETE FROM kv_set_members WHERE expires_at <= ?').run(time);
+    db.prepare('INSERT OR IGNORE INTO kv_sets (key, expires_at) SELECT set_key, max(expires_at) FROM kv_set_members GROUP BY set_key').run();
+    db.exec('DROP INDEX IF EXISTS kv_set_members_expiry');
+  })();
+}
 
 /**
  * The embedded store: one instance, persisted in the SQLite file so a restart or upgrade loses no
@@ -38,7 +53,9 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
   // WAL with synchronous=NORMAL survives a crash of the process; only a power cut may lose the last commits.
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 2000');
+  const hadSetExpiries = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kv_sets'").get() !== undefined;
   db.exec(SCHEMA);
+  if (!hadSetExpiries) moveSetExpiries(db, now());
 
   const statements = {
     get: db.prepare<[string, number], { value: string }>('SELECT value FROM kv_entries WHERE key = ? AND expires_at > ?'),
@@ -48,12 +65,19 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
     markConsumed: db.prepare("UPDATE kv_entries SET value = json_set(value, '$.consumed', ?) WHERE key = ? AND expires_at > ? AND json_type(value, '$.consumed') IS NULL"),
     take: db.prepare<[string, number], { value: string }>('DELETE FROM kv_entries WHERE key = ? AND expires_at > ? RETURNING value'),
     deleteEntry: db.prepare('DELETE FROM kv_entries WHERE key = ?'),
-    deleteSet: db.prepare('DELETE FROM kv_set_members WHERE set_key = ?'),
-    extendSet: db.prepare('UPDATE kv_set_members SET expires_at = max(expires_at, ?) WHERE set_key = ? AND expires_at > ?'),
-    dropExpiredSet: db.prepare('DELETE FROM kv_set_members WHERE set_key = ? AND expires_at <= ?'),
-    setExpiry: db.prepare<[string, number], { expires_at: number }>('SELECT max(expires_at) AS expires_at FROM kv_set_members WHERE set_key = ? AND expires_at > ?'),
-    addMember: db.prepare('INSERT INTO kv_set_members (set_key, member, expires_at) VALUES (?, ?, ?) ON CONFLICT (set_key, member) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)'),
-    members: db.prepare<[string, number], { member: string }>('SELECT member FROM kv_set_members WHERE set_key = ? AND expires_at > ?'),
+    deleteSetMembers: db.prepare('DELETE FROM kv_set_members WHERE set_key = ?'),
+    deleteSet: db.prepare('DELETE FROM kv_sets WHERE key = ?'),
+    setRow: db.prepare<[string], { expires_at: number }>('SELECT expires_at FROM kv_sets WHERE key = ?'),
+    setExpiry: db.prepare<[string, number], { expires_at: number }>('SELECT expires_at FROM kv_sets WHERE key = ? AND expires_at > ?'),
+    // A live set's expiry only grows; an expired one (its members already gone) starts afresh.
+    upsertSet: db.prepare(
+      `INSERT INTO kv_sets (key, expires_at) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET expires_at = CASE WHEN kv_sets.expires_at > ? THEN max(kv_sets.expires_at, excluded.expires_at) ELSE excluded.expires_at END`,
+    ),
+    addMember: db.prepare('INSERT INTO kv_set_members (set_key, member, expires_at) VALUES (?, ?, ?) ON CONFLICT (set_key, member) DO NOTHING'),
+    members: db.prepare<[string, number], { member: string }>(
+      'SELECT m.member FROM kv_set_members m JOIN kv_sets s ON s.key = m.set_key WHERE m.set_key = ? AND s.expires_at > ?',
+    ),
     increment: db.prepare<[string, number, number, number], { value: string }>(
       `INSERT INTO kv_entries (key, value, expires_at) VALUES (?, '1', ?)
        ON CONFLICT (key) DO UPDATE SET
@@ -64,16 +88,23 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
     decrement: db.prepare("UPDATE kv_entries SET value = CAST(CAST(value AS INTEGER) - 1 AS TEXT) WHERE key = ? AND expires_at > ? AND CAST(value AS INTEGER) > 0"),
     entryExpiry: db.prepare<[string, number], { expires_at: number }>('SELECT expires_at FROM kv_entries WHERE key = ? AND expires_at > ?'),
     sweepEntries: db.prepare(`DELETE FROM kv_entries WHERE key IN (SELECT key FROM kv_entries WHERE expires_at <= ? LIMIT ${SWEEP_BATCH})`),
+    // Members of expired sets first, then the sets left without members.
     sweepMembers: db.prepare(
-      `DELETE FROM kv_set_members WHERE (set_key, member) IN (SELECT set_key, member FROM kv_set_members WHERE expires_at <= ? LIMIT ${SWEEP_BATCH})`,
+      `DELETE FROM kv_set_members WHERE (set_key, member) IN
+         (SELECT m.set_key, m.member FROM kv_sets s JOIN kv_set_members m ON m.set_key = s.key WHERE s.expires_at <= ? LIMIT ${SWEEP_BATCH})`,
+    ),
+    sweepSets: db.prepare(
+      `DELETE FROM kv_sets WHERE key IN
+         (SELECT key FROM kv_sets s WHERE expires_at <= ? AND NOT EXISTS (SELECT 1 FROM kv_set_members m WHERE m.set_key = s.key) LIMIT ${SWEEP_BATCH})`,
     ),
   };
 
   const addToSet = db.transaction((key: string, member: string, expiresAt: number, time: number) => {
-    statements.dropExpiredSet.run(key, time);
-    statements.extendSet.run(expiresAt, key, time);
-    const current = statements.setExpiry.get(key, time)?.expires_at ?? expiresAt;
-    statements.addMember.run(key, member, Math.max(current, expiresAt));
+    const current = statements.setRow.get(key)?.expires_at;
+    if (current !== undefined && current <= time) statements.deleteSetMembers.run(key);
+    statements.upsertSet.run(key, expiresAt, time);
+    // The member's own column says when it was last added for; the set's row decides.
+    statements.addMember.run(key, member, expiresAt);
   });
   const writeAll = db.transaction((writes: readonly StoreWrite[], time: number) => {
     for (const item of writes) {
@@ -90,6 +121,7 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
   const deleteKeys = db.transaction((keys: string[]) => {
     for (const key of keys) {
       statements.deleteEntry.run(key);
+      statements.deleteSetMembers.run(key);
       statements.deleteSet.run(key);
     }
   });
@@ -108,6 +140,7 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
       const time = now();
       statements.sweepEntries.run(time);
       statements.sweepMembers.run(time);
+      statements.sweepSets.run(time);
     } catch {
       // A busy file is swept next time.
     }

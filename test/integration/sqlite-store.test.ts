@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { createSqliteStore } from '../../src/stores/sqlite.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'idp-sqlite-store-'));
@@ -38,6 +39,50 @@ describe('the embedded SQLite store', () => {
     assert.deepEqual(await store.members('s'), []);
     assert.equal(await store.take('k'), undefined);
     assert.equal(await store.increment('k', 10), 1, 'a counter over an expired entry starts again');
+    await store.close();
+  });
+
+  test('a file from before kv_sets keeps its live sets and their expiry, and drops what had expired', async () => {
+    const file = path.join(dir, 'old-sets.sqlite');
+    const now = Date.now();
+    const old = new Database(file);
+    old.exec(`CREATE TABLE kv_set_members (set_key TEXT NOT NULL, member TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (set_key, member)) WITHOUT ROWID;
+              CREATE INDEX kv_set_members_expiry ON kv_set_members (expires_at);`);
+    const insert = old.prepare('INSERT INTO kv_set_members VALUES (?, ?, ?)');
+    insert.run('oidc:grant:live', 'oidc:AccessToken:a', now + 3_600_000);
+    insert.run('oidc:grant:live', 'oidc:RefreshToken:b', now + 3_600_000);
+    insert.run('oidc:grant:live', 'oidc:AuthorizationCode:gone', now - 1_000);
+    insert.run('oidc:grant:dead', 'oidc:AccessToken:c', now - 1_000);
+    old.close();
+
+    const store = createSqliteStore({ file });
+    assert.deepEqual((await store.members('oidc:grant:live')).sort(), ['oidc:AccessToken:a', 'oidc:RefreshToken:b']);
+    const ttl = await store.ttl('oidc:grant:live');
+    assert.ok(ttl !== undefined && ttl > 3500 && ttl <= 3600, `ttl ${ttl}`);
+    assert.deepEqual(await store.members('oidc:grant:dead'), []);
+    await store.addToSet('oidc:grant:live', 'oidc:AccessToken:d', 60);
+    assert.equal((await store.members('oidc:grant:live')).length, 3, 'adding with a shorter TTL keeps the set and its expiry');
+    await store.close();
+  });
+
+  test('adding to a set writes that member and the set\'s row only; expired sets are swept with their members', async () => {
+    let clock = 2_000_000;
+    const file = path.join(dir, 'big-set.sqlite');
+    const store = createSqliteStore({ file, now: () => clock });
+    for (let i = 0; i < 1_000; i++) await store.addToSet('big', `member-${i}`, 100);
+    await store.addToSet('big', 'later', 300);
+    // Before kv_sets every add rewrote every member's expiry: a grant's index grew by one per refresh.
+    const reader = new Database(file, { readonly: true });
+    const stored = reader.prepare<[string], { expires_at: number }>("SELECT expires_at FROM kv_set_members WHERE set_key = 'big' AND member = ?");
+    assert.equal(stored.get('member-0')?.expires_at, 2_000_000 + 100_000, 'the first member was not rewritten');
+    reader.close();
+    const ttl = await store.ttl('big');
+    assert.ok(ttl !== undefined && ttl > 295, `ttl ${ttl}`);
+    assert.equal((await store.members('big')).length, 1_001);
+    clock += 400_000;
+    assert.deepEqual(await store.members('big'), []);
+    await store.addToSet('big', 'fresh', 10);
+    assert.deepEqual(await store.members('big'), ['fresh'], 'an expired set starts afresh');
     await store.close();
   });
 
