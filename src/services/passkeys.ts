@@ -215,10 +215,12 @@ export function createPasskeysService(deps: PasskeysDeps) {
       }
       if (!verification.verified) throw rejected('passkeyError.unverified');
       const { newCounter, credentialBackedUp } = verification.authenticationInfo;
-      if (!(await passkeys.recordUse(passkey.id, passkey.counter, { counter: newCounter, backedUp: credentialBackedUp }))) {
-        throw rejected('passkeyError.replayed');
-      }
-      const user = await users.findById(passkey.userId);
+      // Side by side: the account is needed either way, and neither waits for the other.
+      const [recorded, user] = await Promise.all([
+        passkeys.recordUse(passkey.id, passkey.counter, { counter: newCounter, backedUp: credentialBackedUp }),
+        users.findById(passkey.userId),
+      ]);
+      if (!recorded) throw rejected('passkeyError.replayed');
       if (!user || user.disabledAt) throw rejected('passkeyError.disabled');
       return user;
     },

@@ -5,7 +5,7 @@ import type { AppConfig } from '../../config/env.ts';
 import { AppError } from '../../errors.ts';
 import type { AccountsService } from '../../services/accounts.ts';
 import type { PasskeysService } from '../../services/passkeys.ts';
-import { LIMITS, type Throttle } from '../../services/throttle.ts';
+import { LIMITS, type Charge, type Throttle } from '../../services/throttle.ts';
 import type { InteractionStateStore } from '../../stores/interaction-state.ts';
 import { chosenAccount, finishForScript, loadInteraction, PROVEN_BY_PASSKEY } from '../interaction.ts';
 import { jsonBody, parseBody, scriptEndpoints } from '../middleware/body.ts';
@@ -72,16 +72,22 @@ export function passkeyRoutes(deps: PasskeyRoutesDeps): Router {
   router.post('/verify', async (ctx) => {
     const details = await loadInteraction(provider, ctx);
     const { mode, credential, signals: signalsWanted } = parseBody(verifyRequest, ctx.request.body);
-    // Charged as failures before any signature work, handed back when the passkey is valid.
-    const charges = [await throttle.charge(LIMITS.passkeyFailuresPerIp, ctx.ip)];
+    // Charged as failures before any signature work, handed back when the passkey is valid. The
+    // address's charge goes out with the challenge and passkey look-ups; it is always waited for,
+    // and its refusal (429) is the answer whatever else went wrong.
+    const ipCharge = throttle.charge(LIMITS.passkeyFailuresPerIp, ctx.ip);
+    ipCharge.catch(() => {});
+    const charges: Charge[] = [];
     let claimedUserId: string | undefined;
     let user;
     try {
       user = await passkeys.finishAuthentication(owner(details.uid, mode), asAuthenticationResponse(credential), async (userId) => {
         claimedUserId = userId;
+        charges.push(await ipCharge);
         charges.push(await throttle.charge(LIMITS.passkeyFailuresPerAccountAndIp, `${userId}:${ctx.ip}`));
       });
     } catch (error) {
+      await ipCharge;
       // A refused passkey is a failed sign-in in the owner's trail (when we know whose it claimed to be).
       if (error instanceof AppError && error.code === 'passkey_rejected') {
         await deps.audit.record({ type: 'sign_in_failed', userId: claimedUserId ?? null, clientId: String(details.params['client_id']), ...requestFacts(ctx), detail: { method: 'passkey' } });
