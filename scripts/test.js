@@ -34,9 +34,9 @@ if (suite === 'e2e' && (process.env.DATABASE_URL || process.env.REDIS_URL)) {
 }
 // Test files are isolated (own database schema or file, own store prefix), so they run in parallel,
 // one more than there are cores (much of a file's time is waiting: on a child process, a timer);
-// the browser suites one at a time (Chromium and the relying parties are heavy on a 2-core machine:
-// two at once took as long, measured).
-const concurrency = suite === 'unit' ? Math.max(3, cpus().length + 1) : 1;
+// the browser files two at a time (the long accessibility file beside the others), the relying
+// parties one at a time (Apache, Go and Python are heavy on a 2-core machine).
+const concurrency = suite === 'unit' ? Math.max(3, cpus().length + 1) : suite === 'e2e' ? 2 : 1;
 // The compat tests append one JSON line per test here (test/compat/harness/report.ts).
 const resultsDir = suite === 'compat' ? mkdtempSync(path.join(tmpdir(), 'idp-compat-results-')) : undefined;
 const resultsFile = resultsDir && path.join(resultsDir, 'results.jsonl');
