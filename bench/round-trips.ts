@@ -34,8 +34,8 @@ function roundTrips(commands: readonly string[]): number {
 }
 
 /** The statements the product's own connections ran (log_statement=all on them only), from the server's log. */
-async function statementsSince(offset: number, pids: Set<string>): Promise<string[]> {
-  const text = readFileSync(pgLog).subarray(offset).toString();
+function statementsBetween(start: number, end: number, pids: Set<string>): string[] {
+  const text = readFileSync(pgLog).subarray(start, end).toString();
   return text.split('\n').flatMap((line) => {
     const match = /\[(\d+)\] \S* ?(?:LOG|LOG:)\s+(?:statement|execute [^:]*):\s*(.*)$/.exec(line);
     return match && pids.has(match[1]!) ? [match[2]!] : [];
@@ -75,9 +75,7 @@ try {
   const perStep = new Map<Step, { redis: string[]; sql: string[] }>();
   let previous = start;
   for (const mark of marks) {
-    const sql = (await statementsSince(previous.log, pids)).filter((_, i, all) => i < all.length);
-    const upTo = (await statementsSince(mark.log, pids)).length;
-    perStep.set(mark.step, { redis: commands.slice(previous.redis, mark.redis), sql: sql.slice(0, sql.length - upTo) });
+    perStep.set(mark.step, { redis: commands.slice(previous.redis, mark.redis), sql: statementsBetween(previous.log, mark.log, pids) });
     previous = mark;
   }
 
