@@ -13,6 +13,7 @@ import { requestContext } from './http/middleware/request-context.ts';
 import { retryAfterOn503 } from './http/middleware/retry-after.ts';
 import { securityHeaders } from './http/middleware/security-headers.ts';
 import { pinRequestsToIssuer } from './http/pin-to-issuer.ts';
+import { gatedRoutes } from './http/route-gate.ts';
 import { mountProvider, pinProvider } from './http/current-provider.ts';
 import { createWellKnownCache } from './http/well-known-cache.ts';
 import { accountRoutes } from './http/routes/account.ts';
@@ -69,7 +70,7 @@ export function createApp(container: Container): Koa {
   app.use(securityHeaders({ https: config.origin.startsWith('https:') }));
   app.use(mount('/static', serve(PUBLIC_DIR, { maxage: config.production ? 3_600_000 : 0, gzip: false, brotli: false })));
 
-  for (const router of [
+  app.use(gatedRoutes([
     healthRoutes(container.health),
     metricsRoutes(container.metrics, config),
     formPostRedirectRoutes(),
@@ -84,10 +85,7 @@ export function createApp(container: Container): Koa {
     accountLinkRoutes({ config, views, accounts, accountLinks, signupGate, states, throttle, audit }),
     adminRoutes({ config, provider, views, accounts, accountAdmin: container.accountAdmin, groups: container.groups, operations: container.adminOperations, audit, passkeys, throttle, reverification: container.adminReverification }),
     magicLinkRoutes({ config, provider, views, accounts, magicLinks, passkeys, states, throttle, notices, audit }),
-  ]) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-  }
+  ]));
 
   app.use(retryAfterOn503);
   app.use(firstPartyOfflineAccess(provider));

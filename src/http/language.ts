@@ -32,7 +32,10 @@ export function createLanguages(options: LanguageOptions) {
   const translators = new Map(options.allowed.map((lang) => [lang, createTranslator(lang, { lenient: options.lenient })]));
   const translatorFor = (lang: Language) => translators.get(lang) ?? createTranslator(lang, { lenient: options.lenient });
 
+  /** The response then depends on the request's Accept-Language and cookies: caches must know. */
   function choose(ctx: Context, uiLocales?: unknown): Language {
+    ctx.vary('Accept-Language');
+    ctx.vary('Cookie');
     return chooseLanguage(options.allowed, {
       chosen: [ctx.query['lang'], ctx.cookies.get(LANGUAGE_COOKIE)],
       uiLocales,
@@ -42,19 +45,21 @@ export function createLanguages(options: LanguageOptions) {
 
   return {
     /**
-     * Picks the request's language; `?lang=` (the switcher) is remembered in a cookie. Responses
-     * vary with Accept-Language and that cookie.
+     * `?lang=` (the switcher) is chosen and remembered in a cookie at once; otherwise the request's
+     * language is worked out when a page or message first needs it (token and userinfo never do).
      */
     middleware(): Middleware {
       return async (ctx, next) => {
-        const requested = ctx.query['lang'];
-        const lang = choose(ctx);
-        if (requested === lang) {
-          ctx.cookies.set(LANGUAGE_COOKIE, lang, { httpOnly: true, sameSite: 'lax', secure: options.secure, maxAge: ONE_YEAR_MS, path: '/', overwrite: true });
+        if (ctx.querystring.includes('lang=')) {
+          const lang = choose(ctx);
+          if (ctx.query['lang'] === lang) {
+            ctx.cookies.set(LANGUAGE_COOKIE, lang, { httpOnly: true, sameSite: 'lax', secure: options.secure, maxAge: ONE_YEAR_MS, path: '/', overwrite: true });
+          }
+          ctx.state.i18n = translatorFor(lang);
+        } else {
+          let translator: Translator | undefined;
+          Object.defineProperty(ctx.state, 'i18n', { enumerable: true, get: () => (translator ??= translatorFor(choose(ctx))) });
         }
-        ctx.state.i18n = translatorFor(lang);
-        ctx.vary('Accept-Language');
-        ctx.vary('Cookie');
         await next();
       };
     },

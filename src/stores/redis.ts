@@ -234,6 +234,12 @@ export function createRedisStore({ url, prefix = 'idp:' }: RedisStoreOptions): K
       call(async () => {
         for (const item of writes) assertTtl(item.ttlSeconds);
         if (writes.length === 0) return;
+        const [only] = writes;
+        // One value alone (a client-credentials token, a challenge) needs no transaction around it.
+        if (writes.length === 1 && only?.kind === 'set') {
+          await redis.set(only.key, only.value, 'EX', only.ttlSeconds);
+          return;
+        }
         // A Cluster refuses a MULTI over keys of different slots: there each write goes on its own.
         if (target.kind === 'cluster') {
           await Promise.all(writes.map((item) => (item.kind === 'set' ? redis.set(item.key, item.value, 'EX', item.ttlSeconds) : execOrThrow(addToSetIn(redis.multi(), item)))));

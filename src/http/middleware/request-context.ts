@@ -23,20 +23,24 @@ export function requestContext(logger: Logger): Middleware {
     const incoming = ctx.get('x-request-id');
     const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = requestId;
-    ctx.state.log = logger.child({ requestId });
+    // The child logger is made when something logs: most requests log nothing below the access line.
+    let log: Logger | undefined;
+    Object.defineProperty(ctx.state, 'log', { enumerable: true, get: () => (log ??= logger.child({ requestId })) });
     ctx.set('X-Request-Id', requestId);
     const started = performance.now();
     try {
       await next();
     } finally {
-      const line = {
-        method: ctx.method,
-        path: redactPath(ctx.path),
-        status: ctx.status,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-      };
-      if (ctx.path === '/healthz' || ctx.path === '/readyz') ctx.state.log.debug(line, 'request');
-      else ctx.state.log.info(line, 'request');
+      const level = ctx.path === '/healthz' || ctx.path === '/readyz' ? 'debug' : 'info';
+      if (logger.isLevelEnabled(level)) {
+        const line = {
+          method: ctx.method,
+          path: redactPath(ctx.path),
+          status: ctx.status,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+        };
+        ctx.state.log[level](line, 'request');
+      }
     }
   };
 }
