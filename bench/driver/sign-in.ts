@@ -17,6 +17,8 @@ export interface Endpoints {
   userinfo: string;
   introspection: string;
   jwks: string;
+  /** RP-initiated logout, where the server has it (the soak's sign-out). */
+  endSession: string | undefined;
 }
 
 export interface Target {
@@ -65,6 +67,8 @@ export interface SignInOptions {
   extra?: Record<string, string>;
   /** Token endpoint client authentication (an Authorization header) for a confidential client. */
   authorization?: string;
+  /** The browser visit to sign in with (its cookie jar outlives the sign-in: the soak signs out with it); a fresh one by default. */
+  visit?: Visit;
 }
 
 /** Runs one sign-in; returns the token response. Throws a StepError naming the failed step. */
@@ -80,7 +84,7 @@ export async function signIn(target: Target, person: Person, time: StepTimer, op
 
 async function steps(target: Target, person: Person, time: StepTimer, options: SignInOptions, progress: { step: Step }): Promise<Record<string, unknown>> {
   const { endpoints, script } = target;
-  const visit = new Visit(target.connections, person.ip);
+  const visit = options.visit ?? new Visit(target.connections, person.ip);
   const clientId = options.clientId ?? PUBLIC_CLIENT_ID;
   const verifier = base64url(randomBytes(32));
   const state = base64url(randomBytes(16));

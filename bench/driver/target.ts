@@ -20,6 +20,7 @@ async function discover(connections: Connections): Promise<Endpoints> {
     userinfo: path('userinfo_endpoint'),
     introspection: path('introspection_endpoint'),
     jwks: path('jwks_uri'),
+    endSession: typeof document['end_session_endpoint'] === 'string' ? path('end_session_endpoint') : undefined,
   };
 }
 
