@@ -150,6 +150,7 @@ try {
   await visit(target, people, new Tally(), { seconds: 3 });
   const peak = new Tally();
   await visit(target, people, peak, { seconds: 6 });
+  if (peak.errors > 0 || peak.visits === 0) throw new Error(`the visits fail at full speed: ${peak.errorSamples.join('; ') || 'none completed'}`);
   rate = peak.visits / 6 / 2;
   progress(`peak ${(peak.visits / 6).toFixed(1)} visits/s (${peak.errors} errors); soaking at ${rate.toFixed(1)}/s for ${seconds} s`);
 

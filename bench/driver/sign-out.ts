@@ -25,8 +25,8 @@ const attribute = (html: string, pattern: RegExp, what: string): string => {
 
 /** Asks to sign out (id_token_hint names the person and app), confirms on the page, follows to the end. */
 export async function signOut(target: Target, visit: Visit, idToken: string): Promise<void> {
-  if (!target.endSession) throw new SignOutError('the server publishes no end_session_endpoint');
-  const page = expect(await visit.get(`${target.endSession}?${new URLSearchParams({ id_token_hint: idToken })}`, { accept: 'text/html' }), 200);
+  if (!target.endpoints.endSession) throw new SignOutError('the server publishes no end_session_endpoint');
+  const page = expect(await visit.get(`${target.endpoints.endSession}?${new URLSearchParams({ id_token_hint: idToken })}`, { accept: 'text/html' }), 200);
   const action = attribute(page.text, /<form[^>]*action="([^"]+)"/, 'form');
   const xsrf = attribute(page.text, /name="xsrf" value="([^"]+)"/, 'xsrf field');
   let reply = expect(await visit.post(action, 'application/x-www-form-urlencoded', new URLSearchParams({ xsrf, logout: 'yes' }).toString(), { accept: 'text/html' }), 302, 303);

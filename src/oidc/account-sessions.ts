@@ -34,9 +34,12 @@ interface GrantPayload {
  */
 export function createAccountSessions(store: KeyValueStore) {
   async function payloads<T extends { accountId?: string }>(accountId: string, model: 'Session' | 'Grant'): Promise<Array<{ id: string; payload: T }>> {
-    const ids = await store.members(accountIndexKey(accountId, model));
+    const index = accountIndexKey(accountId, model);
+    const ids = await store.members(index);
     const found = await Promise.all(ids.map(async (id) => ({ id, raw: await store.get(modelKey(model, id)) })));
-    // Expired entries leave their id in the index until it expires too.
+    // An expired entry leaves its id in the index (an ended one takes it along: adapter.ts): tidied here.
+    const expired = found.filter(({ raw }) => raw === undefined).map(({ id }) => id);
+    if (expired.length > 0) await store.removeFromSet(index, ...expired);
     return found.flatMap(({ id, raw }) => {
       if (raw === undefined) return [];
       const payload = JSON.parse(raw) as T;

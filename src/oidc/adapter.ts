@@ -34,6 +34,9 @@ export { modelKey, grantKey };
  */
 const GRANT_BOUND = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
 
+/** The models whose upsert writes index entries besides the payload (see upsert). */
+const INDEXED = new Set(['Session', 'Grant', 'DeviceCode']);
+
 /** How a second consumer of a single-use model is refused, in the words of the endpoint that consumes it. */
 function alreadyConsumed(model: string): Error {
   if (model === 'PushedAuthorizationRequest') return new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
@@ -110,8 +113,26 @@ export class StoreAdapter implements Adapter {
     });
   }
 
+  /**
+   * A session, grant or device code takes its index entries along (its uid or user code, its
+   * place in the person's list): each sign-out would otherwise leave them behind until they
+   * expire, and an active person's list only ever grows.
+   */
   destroy(id: string): Promise<void> {
-    return forProvider(() => this.store.delete(modelKey(this.model, id)));
+    return forProvider(async () => {
+      const key = modelKey(this.model, id);
+      if (!INDEXED.has(this.model)) return this.store.delete(key);
+      const raw = await this.store.get(key);
+      const payload = raw === undefined ? undefined : (JSON.parse(raw) as AdapterPayload);
+      const keys = [key];
+      if (payload?.uid) keys.push(uidKey(payload.uid));
+      if (payload?.userCode) keys.push(userCodeKey(payload.userCode));
+      const accountId = payload?.accountId;
+      await Promise.all([
+        this.store.delete(...keys),
+        accountId && (this.model === 'Session' || this.model === 'Grant') ? this.store.removeFromSet(accountIndexKey(accountId, this.model), id) : undefined,
+      ]);
+    });
   }
 
   revokeByGrantId(grantId: string): Promise<void> {

@@ -39,6 +39,8 @@ export interface KeyValueStore {
   /** Adds a member to a set; the set's expiry is extended to at least `ttlSeconds`. */
   addToSet(key: string, member: string, ttlSeconds: number): Promise<void>;
   members(key: string): Promise<string[]>;
+  /** Takes members out of a set, its expiry unchanged; members that are not there are no error. */
+  removeFromSet(key: string, ...members: string[]): Promise<void>;
   /** Increments a counter; the first increment starts its `ttlSeconds` window. Returns the new value. */
   increment(key: string, ttlSeconds: number): Promise<number>;
   /** Takes one back from a live counter (never below zero, expiry kept); a missing counter stays missing. */

@@ -101,6 +101,14 @@ export function createMemoryStore(now: () => number = Date.now): KeyValueStore {
       if (!(entry.value instanceof Set)) throw new TypeError('WRONGTYPE: key holds a string');
       return [...entry.value];
     },
+    async removeFromSet(key, ...members) {
+      const entry = live(key);
+      if (!entry) return;
+      if (!(entry.value instanceof Set)) throw new TypeError('WRONGTYPE: key holds a string');
+      for (const member of members) entry.value.delete(member);
+      // As in Redis, a set without members is no more.
+      if (entry.value.size === 0) entries.delete(key);
+    },
     async increment(key, ttlSeconds) {
       assertTtl(ttlSeconds);
       const entry = live(key);

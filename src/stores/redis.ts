@@ -268,6 +268,10 @@ export function createRedisStore({ url, prefix = 'idp:' }: RedisStoreOptions): K
         await execOrThrow(addToSetIn(redis.multi(), { kind: 'addToSet', key, member, ttlSeconds }));
       }),
     members: (key) => call(() => redis.smembers(key)),
+    removeFromSet: (key, ...members) =>
+      call(async () => {
+        if (members.length > 0) await redis.srem(key, ...members);
+      }),
     increment: (key, ttlSeconds) =>
       call(async () => {
         assertTtl(ttlSeconds);

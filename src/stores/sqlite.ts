@@ -74,6 +74,7 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
       `INSERT INTO kv_sets (key, expires_at) VALUES (?, ?)
        ON CONFLICT (key) DO UPDATE SET expires_at = CASE WHEN kv_sets.expires_at > ? THEN max(kv_sets.expires_at, excluded.expires_at) ELSE excluded.expires_at END`,
     ),
+    removeMember: db.prepare('DELETE FROM kv_set_members WHERE set_key = ? AND member = ?'),
     addMember: db.prepare('INSERT INTO kv_set_members (set_key, member, expires_at) VALUES (?, ?, ?) ON CONFLICT (set_key, member) DO NOTHING'),
     members: db.prepare<[string, number], { member: string }>(
       'SELECT m.member FROM kv_set_members m JOIN kv_sets s ON s.key = m.set_key WHERE m.set_key = ? AND s.expires_at > ?',
@@ -117,6 +118,10 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
     if (statements.markConsumed.run(at, key, time).changes === 1) return { outcome: 'marked' };
     const value = statements.get.get(key, time)?.value;
     return value === undefined ? { outcome: 'missing' } : { outcome: 'already', value };
+  });
+  // The set's row stays until it expires: an empty set reads as empty, and its expiry still applies.
+  const removeMembers = db.transaction((key: string, members: readonly string[]) => {
+    for (const member of members) statements.removeMember.run(key, member);
   });
   const deleteKeys = db.transaction((keys: string[]) => {
     for (const key of keys) {
@@ -167,6 +172,7 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
     delete: (...keys) => run(() => deleteKeys(keys)),
     addToSet: (key, member, ttlSeconds) => run(() => addToSet(key, member, expiry(ttlSeconds), now())),
     members: (key) => run(() => statements.members.all(key, now()).map((row) => row.member)),
+    removeFromSet: (key, ...members) => run(() => removeMembers(key, members)),
     increment: (key, ttlSeconds) =>
       run(() => {
         const time = now();

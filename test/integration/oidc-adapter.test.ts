@@ -61,6 +61,24 @@ for (const kind of STORE_KINDS) describe(`oidc-provider adapter: ${kind} store`,
     assert.equal(await sessions.findByUid('uid-unknown'), undefined);
   });
 
+  test('a destroyed session, grant or device code takes its index entries along (a sign-out leaves nothing behind)', async () => {
+    const sessions = new StoreAdapter('Session', t.store);
+    const grants = new StoreAdapter('Grant', t.store);
+    const devices = new StoreAdapter('DeviceCode', t.store);
+    await sessions.upsert('s-gone', { uid: 'uid-gone', accountId: 'user-idx' }, 60);
+    await sessions.upsert('s-kept', { uid: 'uid-kept', accountId: 'user-idx' }, 60);
+    await grants.upsert('g-gone', { accountId: 'user-idx' }, 60);
+    await devices.upsert('d-gone', { userCode: 'BCDF-GHJK', grantId: 'g-d' }, 60);
+
+    await Promise.all([sessions.destroy('s-gone'), grants.destroy('g-gone'), devices.destroy('d-gone')]);
+    assert.equal(await sessions.findByUid('uid-gone'), undefined);
+    assert.equal(await t.store.get('oidc:uid:uid-gone'), undefined);
+    assert.deepEqual(await t.store.members('oidc:account:user-idx:Session'), ['s-kept']);
+    assert.deepEqual(await t.store.members('oidc:account:user-idx:Grant'), []);
+    assert.equal(await t.store.get('oidc:user_code:BCDF-GHJK'), undefined);
+    assert.deepEqual(await sessions.findByUid('uid-kept'), { uid: 'uid-kept', accountId: 'user-idx' });
+  });
+
   test('findByUserCode finds device codes by user code', async () => {
     const devices = new StoreAdapter('DeviceCode', t.store);
     await devices.upsert('device-id', { userCode: 'ABCD-EFGH', grantId: 'g-dev' }, 60);

@@ -101,6 +101,20 @@ for (const kind of STORE_KINDS) describe(`KeyValue store: ${kind}`, () => {
     assert.equal(await t.store.get('w:bad'), undefined);
   });
 
+  test('removeFromSet takes members out and leaves the rest and the expiry alone', async () => {
+    await t.store.addToSet('r:index', 'a', 60);
+    await t.store.addToSet('r:index', 'b', 60);
+    await t.store.addToSet('r:index', 'c', 60);
+    await t.store.removeFromSet('r:index', 'a', 'c', 'not-there');
+    assert.deepEqual(await t.store.members('r:index'), ['b']);
+    const ttl = await t.store.ttl('r:index');
+    assert.ok(ttl !== undefined && ttl > 50 && ttl <= 60, `ttl was ${ttl}`);
+    await t.store.removeFromSet('r:index', 'b');
+    assert.deepEqual(await t.store.members('r:index'), []);
+    await t.store.removeFromSet('r:missing', 'x');
+    assert.deepEqual(await t.store.members('r:missing'), []);
+  });
+
   test('take returns the value once and deletes it', async () => {
     await t.store.set('once', 'secret', 60);
     assert.equal(await t.store.take('once'), 'secret');
