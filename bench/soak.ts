@@ -139,8 +139,8 @@ const server = await startProduct(backend, users);
 process.once('SIGINT', () => void server.cleanup().finally(() => process.exit(130)));
 const redis = backend.redisUrl ? new Redis(backend.redisUrl) : undefined;
 const samples: Sample[] = [];
-let errorSamples: string[] = [];
-let rate = 0;
+/** Filled in as the run goes: the paced rate and the first errors' messages. */
+const outcome = { rate: 0, errorSamples: [] as string[] };
 try {
   const pid = server.process.pid;
   const { target, people } = await createTarget(server, users, VIRTUAL_USERS);
@@ -151,7 +151,8 @@ try {
   const peak = new Tally();
   await visit(target, people, peak, { seconds: 6 });
   if (peak.errors > 0 || peak.visits === 0) throw new Error(`the visits fail at full speed: ${peak.errorSamples.join('; ') || 'none completed'}`);
-  rate = peak.visits / 6 / 2;
+  const rate = peak.visits / 6 / 2;
+  outcome.rate = rate;
   progress(`peak ${(peak.visits / 6).toFixed(1)} visits/s (${peak.errors} errors); soaking at ${rate.toFixed(1)}/s for ${seconds} s`);
 
   const tally = new Tally();
@@ -180,7 +181,7 @@ try {
     progress(`${at} s: ${sample.visits} visits, ${sample.errors} errors, p99 ${sample.p99Ms.toFixed(0)} ms, RSS ${sample.rssMiB.toFixed(0)} MiB${sample.redisKeys === undefined ? '' : `, ${sample.redisKeys} Redis keys`}`);
   }
   await load;
-  errorSamples = tally.errorSamples;
+  outcome.errorSamples = tally.errorSamples;
 } finally {
   redis?.disconnect();
   await server.cleanup();
@@ -193,17 +194,17 @@ const rss = within(settled.map((sample) => sample.rssMiB), 0.1);
 const keys = redis ? within(settled.map((sample) => sample.redisKeys ?? 0), 0.1) : undefined;
 const kinds = [...new Set(samples.flatMap((sample) => Object.keys(sample.keysByKind)))].sort();
 const out = [
-  `# soak: ${backend.name}, ${seconds} s at ${rate.toFixed(1)} visits/s (half of peak), each a passkey sign-in and a sign-out; ${VIRTUAL_USERS} virtual users`,
+  `# soak: ${backend.name}, ${seconds} s at ${outcome.rate.toFixed(1)} visits/s (half of peak), each a passkey sign-in and a sign-out; ${VIRTUAL_USERS} virtual users`,
   '',
   `| s | visits | errors | p50 ms | p99 ms | CPU ms/visit | RSS MiB |${redis ? ' Redis keys |' : ''}`,
   `|---|---|---|---|---|---|---|${redis ? '---|' : ''}`,
   ...samples.map((s) => `| ${s.atSeconds} | ${s.visits} | ${s.errors} | ${s.p50Ms.toFixed(0)} | ${s.p99Ms.toFixed(0)} | ${s.cpuMsPerVisit.toFixed(1)} | ${s.rssMiB.toFixed(0)} |${redis ? ` ${s.redisKeys} |` : ''}`),
   '',
   ...(kinds.length > 0 ? [`Redis keys by kind, first and last sample: ${kinds.map((kind) => `${kind} ${samples[0]?.keysByKind[kind] ?? 0} → ${samples.at(-1)?.keysByKind[kind] ?? 0}`).join(', ')}`, ''] : []),
-  `- errors: ${errors} of ${visits + errors} visits${errors === 0 ? '' : ` (${errorSamples.join('; ')})`}`,
+  `- errors: ${errors} of ${visits + errors} visits${errors === 0 ? '' : ` (${outcome.errorSamples.join('; ')})`}`,
   `- RSS after ${warmupSeconds} s: ${rss.ok ? 'flat' : 'NOT flat'}, at most ${(rss.worst * 100).toFixed(1)} % from its first settled sample`,
   ...(keys ? [`- Redis keys after ${warmupSeconds} s: ${keys.ok ? 'flat' : 'NOT flat'}, at most ${(keys.worst * 100).toFixed(1)} % from the first settled sample`] : []),
 ];
 console.log(out.join('\n'));
-if (values.json) writeFileSync(values.json, `${JSON.stringify({ backend: backend.name, seconds, rate, samples }, null, 2)}\n`);
+if (values.json) writeFileSync(values.json, `${JSON.stringify({ backend: backend.name, seconds, rate: outcome.rate, samples }, null, 2)}\n`);
 if (errors > 0 || !rss.ok || (keys && !keys.ok)) process.exitCode = 1;

@@ -38,7 +38,8 @@ export function routePathTest(routers: readonly Router[]): (path: string) => boo
  * instead of being matched against each router and its allowed-methods handler in turn.
  */
 export function gatedRoutes(routers: readonly Router[]): Middleware {
-  const chain = compose(routers.flatMap((router) => [router.routes(), router.allowedMethods()]));
+  // Router middleware expects the router's context type; at this point in the chain it is a plain Koa context.
+  const chain = compose(routers.flatMap((router) => [router.routes(), router.allowedMethods()] as Middleware[]));
   const mayMatch = routePathTest(routers);
   return (ctx, next) => (mayMatch(ctx.path) ? chain(ctx, next) : next());
 }
