@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createTransport } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { randomToken } from '../lib/random.ts';
@@ -64,12 +64,14 @@ export function createMailer(config: MailerConfig): Mailer {
   const headers = { 'Auto-Submitted': 'auto-generated' };
   const outbox = path.join(config.dataDir, 'outbox');
 
-  const transport = smtpUrl
-    ? createTransport({ url: smtpUrl, ...SMTP_TIMEOUTS })
-    : createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  // nodemailer is loaded with the first message, not at start-up: most starts send none for a while.
+  let transport: Promise<Transporter> | undefined;
+  const transportNow = () =>
+    (transport ??= import('nodemailer').then(({ createTransport }) =>
+      smtpUrl ? createTransport({ url: smtpUrl, ...SMTP_TIMEOUTS }) : createTransport({ streamTransport: true, buffer: true, newline: 'unix' })));
 
   async function writeToOutbox(message: MailMessage, options: SendOptions): Promise<void> {
-    const info = await transport.sendMail({ from, headers, ...message });
+    const info = await (await transportNow()).sendMail({ from, headers, ...message });
     const raw = (info as { message: Buffer }).message;
     await mkdir(outbox, { recursive: true, mode: 0o700 });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -86,7 +88,7 @@ export function createMailer(config: MailerConfig): Mailer {
   return {
     async send(message, options = {}) {
       try {
-        if (smtpUrl) await transport.sendMail({ from, headers, ...message });
+        if (smtpUrl) await (await transportNow()).sendMail({ from, headers, ...message });
         else await writeToOutbox(message, options);
       } catch (error) {
         logger.error({ ...describeError(error), transport: smtpUrl ? 'smtp' : 'outbox' }, 'mail delivery failed');
@@ -95,7 +97,7 @@ export function createMailer(config: MailerConfig): Mailer {
       logger.debug({ transport: smtpUrl ? 'smtp' : 'outbox' }, 'mail sent');
     },
     close() {
-      transport.close();
+      void transport?.then((opened) => opened.close(), () => undefined);
     },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Imported first by src/main.ts, for its side effect: ES modules are evaluated in import order, so
+ * Imported first by src/server.ts, for its side effect: ES modules are evaluated in import order, so
  * this runs before any module that loads a native addon, and a stale install stops start-up at once.
  */
 import { findWrongNodeBuilds, wrongNodeBuildMessage } from './native-modules.ts';

@@ -1,6 +1,5 @@
 import type { Router } from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import QRCode from 'qrcode';
 import { z } from 'zod';
 import type { AuditLog } from '../../../audit/audit-log.ts';
 import type { AppConfig } from '../../../config/env.ts';
@@ -65,6 +64,8 @@ export function userRoutes(router: Router, deps: UserRoutesDeps): void {
   }
 
   const showLink = async (ctx: Context, data: Record<string, unknown>, url: string, expiresAt: Date) => {
+    // Loaded with the first recovery link, not at every start-up.
+    const { default: QRCode } = await import('qrcode');
     const qr = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'L', margin: 2 });
     ctx.set('Cache-Control', 'no-store');
     await pages.page(ctx, 'link', 'users', { ...data, url, qr, until: untilText(views.i18n(ctx).lang, expiresAt) });
