@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Visit } from './driver/http.ts';
+import { createSchedule } from './driver/load.ts';
 import { signIn, type Person, type Target } from './driver/sign-in.ts';
 import { signOut } from './driver/sign-out.ts';
 import { summarize } from './driver/stats.ts';
@@ -69,21 +70,11 @@ async function redisKeysByKind(redis: Redis): Promise<Record<string, number>> {
 
 /** Visits (sign-in, then sign-out) by `virtualUsers` at once until the deadline, at `rate` per second if given. */
 async function visit(target: Target, people: readonly Person[], tally: Tally, options: { seconds: number; rate?: number }): Promise<void> {
-  const deadline = performance.now() + options.seconds * 1000;
-  let nextSlot = performance.now();
+  const schedule = createSchedule(options.seconds, options.rate);
   await Promise.all(
     Array.from({ length: VIRTUAL_USERS }, async (_, v) => {
       const mine = people.filter((_, i) => i % VIRTUAL_USERS === v);
-      for (let turn = 0; ; turn++) {
-        if (options.rate !== undefined) {
-          const slot = nextSlot;
-          nextSlot += 1000 / options.rate;
-          if (slot >= deadline) return;
-          const wait = slot - performance.now();
-          if (wait > 0) await sleep(wait);
-        } else if (performance.now() >= deadline) {
-          return;
-        }
+      for (let turn = 0; await schedule.turn(); turn++) {
         const person = mine[turn % mine.length]!;
         const began = performance.now();
         try {

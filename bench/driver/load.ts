@@ -59,6 +59,28 @@ export interface LoadResult {
   rssHighWaterMiB: number;
 }
 
+/**
+ * When each virtual user may start its next sign-in: at once until the deadline, or (with a rate)
+ * on one shared schedule, sign-in n at start + n / rate, for whichever virtual user is free.
+ * `turn()` waits for the next slot and says false once the window is over.
+ */
+export function createSchedule(seconds: number, rate: number | undefined): { turn(): Promise<boolean> } {
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  let nextSlot = start;
+  return {
+    async turn() {
+      if (rate === undefined) return performance.now() < deadline;
+      const slot = nextSlot;
+      nextSlot += 1000 / rate;
+      if (slot >= deadline) return false;
+      const wait = slot - performance.now();
+      if (wait > 0) await sleep(wait);
+      return true;
+    },
+  };
+}
+
 export async function runSignIns(target: Target, people: readonly Person[], options: LoadOptions): Promise<LoadRound> {
   const { virtualUsers, seconds, rate, pid } = options;
   if (people.length < virtualUsers) throw new Error(`${people.length} people cannot keep ${virtualUsers} virtual users apart`);
@@ -74,22 +96,12 @@ export async function runSignIns(target: Target, people: readonly Person[], opti
   const machineBefore = machineBusyMs();
   const start = performance.now();
   const deadline = start + seconds * 1000;
-  // Paced rounds share one schedule: sign-in n starts at start + n / rate (if a virtual user is free).
-  let nextSlot = start;
+  const schedule = createSchedule(seconds, rate);
 
   await Promise.all(
     Array.from({ length: virtualUsers }, async (_, v) => {
       const mine = people.filter((_, i) => i % virtualUsers === v);
-      for (let turn = 0; ; turn++) {
-        if (rate !== undefined) {
-          const slot = nextSlot;
-          nextSlot += 1000 / rate;
-          if (slot >= deadline) return;
-          const wait = slot - performance.now();
-          if (wait > 0) await sleep(wait);
-        } else if (performance.now() >= deadline) {
-          return;
-        }
+      for (let turn = 0; await schedule.turn(); turn++) {
         const person = mine[turn % mine.length]!;
         const began = performance.now();
         try {
