@@ -48,16 +48,29 @@ export async function loadInteraction(provider: Provider, ctx: Context): Promise
   return details;
 }
 
+/**
+ * Stores the interaction's result and says where oidc-provider continues. The interaction this
+ * request already read (loadInteraction) is saved as it is, as oidc-provider's interactionResult
+ * would after reading it a second time.
+ */
+async function saveResult(provider: Provider, ctx: Context, result: InteractionResults): Promise<string> {
+  const details = loaded.get(ctx);
+  if (!details) return provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+  details.result = result;
+  await details.save(details.exp - Math.floor(Date.now() / 1000));
+  return details.returnTo;
+}
+
 /** For fetch() callers: the URL to continue at, instead of a redirect fetch would follow. */
 export async function finishForScript(provider: Provider, ctx: Context, result: InteractionResults): Promise<void> {
-  const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+  const redirectTo = await saveResult(provider, ctx, result);
   ctx.set('Cache-Control', 'no-store');
   ctx.body = { redirectTo };
 }
 
 /** For plain HTML forms: a 303 to where oidc-provider continues. */
 export async function finishForForm(provider: Provider, ctx: Context, result: InteractionResults): Promise<void> {
-  const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+  const redirectTo = await saveResult(provider, ctx, result);
   ctx.status = 303;
   ctx.redirect(redirectTo);
 }

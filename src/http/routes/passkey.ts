@@ -94,13 +94,15 @@ export function passkeyRoutes(deps: PasskeyRoutesDeps): Router {
       }
       throw error;
     }
-    const state = await states.take(details.uid);
-    if (state.userId === user.id && state.lookupCharge) charges.push(state.lookupCharge);
-    await throttle.refund(charges);
     rememberedUser.set(ctx, user.id, deps.config.origin.startsWith('https:'));
+    // The passkey is proven: the charges go back (with the username step's look-up, when it was this
+    // account) alongside finishing the interaction, not before it.
+    const refunds = states.take(details.uid).then((state) =>
+      throttle.refund(state.userId === user.id && state.lookupCharge ? [...charges, state.lookupCharge] : charges));
     const [signals] = await Promise.all([
       signalsWanted ? passkeys.signalsFor(user) : undefined,
       finishForScript(provider, ctx, { login: { accountId: user.id, amr: PROVEN_BY_PASSKEY } }),
+      refunds,
     ]);
     // The browser's passkey list may be stale (one deleted or renamed elsewhere): the page script
     // passes on what this account has now (WebAuthn Signal API). Theirs to know: they just proved it.
