@@ -240,9 +240,12 @@ export function createRedisStore({ url, prefix = 'idp:' }: RedisStoreOptions): K
           await redis.set(only.key, only.value, 'EX', only.ttlSeconds);
           return;
         }
-        // A Cluster refuses a MULTI over keys of different slots: there each write goes on its own.
+        // A Cluster refuses a MULTI over keys of different slots: there each write goes on its own,
+        // values before the indexes that point at them, so an index never names what is not there yet
+        // (listing a person's sessions tidies away ids without a value).
         if (target.kind === 'cluster') {
-          await Promise.all(writes.map((item) => (item.kind === 'set' ? redis.set(item.key, item.value, 'EX', item.ttlSeconds) : execOrThrow(addToSetIn(redis.multi(), item)))));
+          await Promise.all(writes.flatMap((item) => (item.kind === 'set' ? [redis.set(item.key, item.value, 'EX', item.ttlSeconds)] : [])));
+          await Promise.all(writes.flatMap((item) => (item.kind === 'addToSet' ? [execOrThrow(addToSetIn(redis.multi(), item))] : [])));
           return;
         }
         const transaction = redis.multi();
