@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Visit } from './driver/http.ts';
-import { createSchedule } from './driver/load.ts';
+import { runVirtualUsers } from './driver/load.ts';
 import { signIn, type Person, type Target } from './driver/sign-in.ts';
 import { signOut } from './driver/sign-out.ts';
 import { summarize } from './driver/stats.ts';
@@ -70,26 +70,19 @@ async function redisKeysByKind(redis: Redis): Promise<Record<string, number>> {
 
 /** Visits (sign-in, then sign-out) by `virtualUsers` at once until the deadline, at `rate` per second if given. */
 async function visit(target: Target, people: readonly Person[], tally: Tally, options: { seconds: number; rate?: number }): Promise<void> {
-  const schedule = createSchedule(options.seconds, options.rate);
-  await Promise.all(
-    Array.from({ length: VIRTUAL_USERS }, async (_, v) => {
-      const mine = people.filter((_, i) => i % VIRTUAL_USERS === v);
-      for (let turn = 0; await schedule.turn(); turn++) {
-        const person = mine[turn % mine.length]!;
-        const began = performance.now();
-        try {
-          const browser = new Visit(target.connections, person.ip);
-          const tokens = await signIn(target, person, () => {}, { visit: browser });
-          await signOut(target, browser, String(tokens['id_token']));
-          tally.visits++;
-          tally.durations.push(performance.now() - began);
-        } catch (error) {
-          tally.errors++;
-          if (tally.errorSamples.length < 5) tally.errorSamples.push((error as Error).message);
-        }
-      }
-    }),
-  );
+  await runVirtualUsers(people, { virtualUsers: VIRTUAL_USERS, ...options }, async (person) => {
+    const began = performance.now();
+    try {
+      const browser = new Visit(target.connections, person.ip);
+      const tokens = await signIn(target, person, () => {}, { visit: browser });
+      await signOut(target, browser, String(tokens['id_token']));
+      tally.visits++;
+      tally.durations.push(performance.now() - began);
+    } catch (error) {
+      tally.errors++;
+      if (tally.errorSamples.length < 5) tally.errorSamples.push((error as Error).message);
+    }
+  });
 }
 
 const within = (values: number[], tolerance: number) => {

@@ -1,6 +1,6 @@
 // First: fails fast, in one line, when node_modules was installed for another Node.js (see the module).
 import './startup/check-native-modules.ts';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { loadClientFiles } from './config/clients.ts';
 import { productionClientsWarning } from './config/clients/examples.ts';
@@ -23,6 +23,17 @@ const IDLE_GRACE_MS = 1_000;
 function fail(lines: string[]): never {
   for (const line of lines) process.stderr.write(`error: ${line}\n`);
   process.exit(1);
+}
+
+/** Listens, or stops start-up with one line naming the variable to change (a taken port, a wrong HOST). */
+async function listenOrFail(server: Server, host: string, port: number, portVariable: string, container: { close(): Promise<void> }): Promise<void> {
+  server.listen(port, host);
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    await container.close();
+    fail([`cannot listen on ${host}:${port}: ${(error as Error).message}; set ${portVariable} or HOST`]);
+  }
 }
 
 async function main(): Promise<void> {
@@ -89,26 +100,14 @@ async function main(): Promise<void> {
   if (config.metricsPort !== undefined) {
     const metricsServer = createMetricsServer(container.metrics, { token: config.metricsToken, logger });
     metricsShutdown = installGracefulShutdown(metricsServer, { idleGraceMs: IDLE_GRACE_MS, drainTimeoutMs: DRAIN_TIMEOUT_MS });
-    metricsServer.listen(config.metricsPort, config.host);
-    try {
-      await once(metricsServer, 'listening');
-    } catch (error) {
-      await container.close();
-      fail([`cannot listen on ${config.host}:${config.metricsPort}: ${(error as Error).message}; set METRICS_PORT or HOST`]);
-    }
+    await listenOrFail(metricsServer, config.host, config.metricsPort, 'METRICS_PORT', container);
     logger.info({ listen: `${config.host}:${config.metricsPort}`, token: config.metricsToken !== undefined }, 'metrics: GET /metrics on METRICS_PORT');
   } else if (config.metricsToken !== undefined) {
     logger.info('metrics: GET /metrics on PORT, for scrapes that send METRICS_TOKEN');
   }
   const server = createServer(app.callback());
   const shutdown = installGracefulShutdown(server, { idleGraceMs: IDLE_GRACE_MS, drainTimeoutMs: DRAIN_TIMEOUT_MS });
-  server.listen(config.port, config.host);
-  try {
-    await once(server, 'listening');
-  } catch (error) {
-    await container.close();
-    fail([`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}; set PORT or HOST`]);
-  }
+  await listenOrFail(server, config.host, config.port, 'PORT', container);
   logger.info({ issuer: config.issuer, listen: `${config.host}:${config.port}` }, `ready: ${config.issuer}`);
 
   let stopping = false;

@@ -64,7 +64,7 @@ export interface LoadResult {
  * on one shared schedule, sign-in n at start + n / rate, for whichever virtual user is free.
  * `turn()` waits for the next slot and says false once the window is over.
  */
-export function createSchedule(seconds: number, rate: number | undefined): { turn(): Promise<boolean> } {
+function createSchedule(seconds: number, rate: number | undefined): { turn(): Promise<boolean> } {
   const start = performance.now();
   const deadline = start + seconds * 1000;
   let nextSlot = start;
@@ -81,9 +81,29 @@ export function createSchedule(seconds: number, rate: number | undefined): { tur
   };
 }
 
+/**
+ * `virtualUsers` at once, each taking its own slice of the people in turn (so no two visits of one
+ * person overlap: their signature counters would race), until the window closes. `each` does one
+ * visit and keeps its own tally; it must not throw.
+ */
+export async function runVirtualUsers(
+  people: readonly Person[],
+  options: { virtualUsers: number; seconds: number; rate?: number | undefined },
+  each: (person: Person) => Promise<void>,
+): Promise<void> {
+  const { virtualUsers } = options;
+  if (people.length < virtualUsers) throw new Error(`${people.length} people cannot keep ${virtualUsers} virtual users apart`);
+  const schedule = createSchedule(options.seconds, options.rate);
+  await Promise.all(
+    Array.from({ length: virtualUsers }, async (_, v) => {
+      const mine = people.filter((_, i) => i % virtualUsers === v);
+      for (let turn = 0; await schedule.turn(); turn++) await each(mine[turn % mine.length]!);
+    }),
+  );
+}
+
 export async function runSignIns(target: Target, people: readonly Person[], options: LoadOptions): Promise<LoadRound> {
   const { virtualUsers, seconds, rate, pid } = options;
-  if (people.length < virtualUsers) throw new Error(`${people.length} people cannot keep ${virtualUsers} virtual users apart`);
   const stepTimes = Object.fromEntries(STEPS.map((step) => [step, [] as number[]])) as Record<Step, number[]>;
   const stepErrors = Object.fromEntries(STEPS.map((step) => [step, 0])) as Record<Step, number>;
   const totals: number[] = [];
@@ -96,28 +116,21 @@ export async function runSignIns(target: Target, people: readonly Person[], opti
   const machineBefore = machineBusyMs();
   const start = performance.now();
   const deadline = start + seconds * 1000;
-  const schedule = createSchedule(seconds, rate);
 
-  await Promise.all(
-    Array.from({ length: virtualUsers }, async (_, v) => {
-      const mine = people.filter((_, i) => i % virtualUsers === v);
-      for (let turn = 0; await schedule.turn(); turn++) {
-        const person = mine[turn % mine.length]!;
-        const began = performance.now();
-        try {
-          await signIn(target, person, (step, ms) => stepTimes[step].push(ms));
-          const ended = performance.now();
-          totals.push(ended - began);
-          if (ended <= deadline) completedInWindow++;
-        } catch (error) {
-          failed++;
-          const step: Step = error instanceof StepError ? error.step : 'authorize';
-          stepErrors[step]++;
-          if (errorSamples.length < 5) errorSamples.push((error as Error).message);
-        }
-      }
-    }),
-  );
+  await runVirtualUsers(people, { virtualUsers, seconds, rate }, async (person) => {
+    const began = performance.now();
+    try {
+      await signIn(target, person, (step, ms) => stepTimes[step].push(ms));
+      const ended = performance.now();
+      totals.push(ended - began);
+      if (ended <= deadline) completedInWindow++;
+    } catch (error) {
+      failed++;
+      const step: Step = error instanceof StepError ? error.step : 'authorize';
+      stepErrors[step]++;
+      if (errorSamples.length < 5) errorSamples.push((error as Error).message);
+    }
+  });
   const driver = process.cpuUsage(driverBefore);
   return {
     virtualUsers,

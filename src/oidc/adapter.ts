@@ -34,8 +34,20 @@ export { modelKey, grantKey };
  */
 const GRANT_BOUND = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
 
-/** The models whose upsert writes index entries besides the payload (see upsert). */
-const INDEXED = new Set(['Session', 'Grant', 'DeviceCode']);
+/**
+ * Where a payload is found besides its own key: by its uid (sessions) or user code (device codes),
+ * and in the person's list of sessions or grants. Written with the payload, removed with it.
+ */
+function lookupEntriesOf(model: string, payload: AdapterPayload): { keys: string[]; list: string | undefined } {
+  const keys: string[] = [];
+  if (payload.uid) keys.push(uidKey(payload.uid));
+  if (payload.userCode) keys.push(userCodeKey(payload.userCode));
+  const list = payload.accountId && (model === 'Session' || model === 'Grant') ? accountIndexKey(payload.accountId, model) : undefined;
+  return { keys, list };
+}
+
+/** The models whose payloads can have lookup entries: only their destroy reads the payload first. */
+const WITH_LOOKUP_ENTRIES = new Set(['Session', 'Grant', 'DeviceCode']);
 
 /** How a second consumer of a single-use model is refused, in the words of the endpoint that consumes it. */
 function alreadyConsumed(model: string): Error {
@@ -65,11 +77,9 @@ export class StoreAdapter implements Adapter {
       const key = modelKey(this.model, id);
       const writes: StoreWrite[] = [{ kind: 'set', key, value: JSON.stringify(payload), ttlSeconds }];
       if (payload.grantId && GRANT_BOUND.has(this.model)) writes.push({ kind: 'addToSet', key: grantKey(payload.grantId), member: key, ttlSeconds });
-      if (payload.uid) writes.push({ kind: 'set', key: uidKey(payload.uid), value: id, ttlSeconds });
-      if (payload.userCode) writes.push({ kind: 'set', key: userCodeKey(payload.userCode), value: id, ttlSeconds });
-      if (payload.accountId && (this.model === 'Session' || this.model === 'Grant')) {
-        writes.push({ kind: 'addToSet', key: accountIndexKey(payload.accountId, this.model), member: id, ttlSeconds });
-      }
+      const { keys, list } = lookupEntriesOf(this.model, payload);
+      for (const lookup of keys) writes.push({ kind: 'set', key: lookup, value: id, ttlSeconds });
+      if (list) writes.push({ kind: 'addToSet', key: list, member: id, ttlSeconds });
       await this.store.writeAll(writes);
     });
   }
@@ -121,17 +131,11 @@ export class StoreAdapter implements Adapter {
   destroy(id: string): Promise<void> {
     return forProvider(async () => {
       const key = modelKey(this.model, id);
-      if (!INDEXED.has(this.model)) return this.store.delete(key);
+      if (!WITH_LOOKUP_ENTRIES.has(this.model)) return this.store.delete(key);
       const raw = await this.store.get(key);
-      const payload = raw === undefined ? undefined : (JSON.parse(raw) as AdapterPayload);
-      const keys = [key];
-      if (payload?.uid) keys.push(uidKey(payload.uid));
-      if (payload?.userCode) keys.push(userCodeKey(payload.userCode));
-      const accountId = payload?.accountId;
-      await Promise.all([
-        this.store.delete(...keys),
-        accountId && (this.model === 'Session' || this.model === 'Grant') ? this.store.removeFromSet(accountIndexKey(accountId, this.model), id) : undefined,
-      ]);
+      if (raw === undefined) return this.store.delete(key);
+      const { keys, list } = lookupEntriesOf(this.model, JSON.parse(raw) as AdapterPayload);
+      await Promise.all([this.store.delete(key, ...keys), list ? this.store.removeFromSet(list, id) : undefined]);
     });
   }
 
