@@ -150,6 +150,21 @@ function connect(target: RedisTarget, prefix: string): Redis | Cluster {
   });
 }
 
+/**
+ * A Sentinel client of ioredis (6.0) ends for good when a failover notice (+switch-master) cuts short
+ * a reconnect that is waiting for a Sentinel's answer: the dropped connection's failover detector is
+ * still subscribed and closes the connector mid-way, and ioredis takes the failed connect as final.
+ * Every command would then fail until a restart. A store still in use starts the client over.
+ */
+function restartWhenGivenUp(redis: Redis, isClosed: () => boolean): void {
+  redis.on('end', () => {
+    if (isClosed()) return;
+    setTimeout(() => {
+      if (!isClosed() && redis.status === 'end') redis.connect().catch(() => undefined);
+    }, reconnectDelay(1)).unref();
+  });
+}
+
 type Transaction = ReturnType<Redis['multi']>;
 
 /** SADD, and the set's expiry extended to at least the TTL (GT) or started (NX). */
@@ -195,6 +210,8 @@ export function createRedisStore({ url, prefix = 'idp:' }: RedisStoreOptions): K
   redis.on('ready', () => {
     connectionError = undefined;
   });
+  let closed = false;
+  if (target.kind === 'sentinel') restartWhenGivenUp(redis as Redis, () => closed);
 
   // Until the first connection is up, commands wait for it (briefly) instead of failing: start-up
   // and the first requests must not see an outage that is only a handshake. A failed attempt
@@ -297,6 +314,7 @@ export function createRedisStore({ url, prefix = 'idp:' }: RedisStoreOptions): K
         await redis.ping();
       }),
     async close() {
+      closed = true;
       await redis.quit().catch(() => undefined);
       // Also ends what QUIT leaves open: the failover detector's Sentinel subscriptions, a reconnect timer.
       redis.disconnect();
