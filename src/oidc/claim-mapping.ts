@@ -2,6 +2,7 @@ import type { Client, ClientMetadata } from 'oidc-provider';
 import { STANDARD_CLAIMS, type ClaimMapping, type ClaimRule, type StandardClaim } from '../config/clients/claims.ts';
 import type { User } from '../db/entities/user.ts';
 import { claimsOf } from '../services/accounts.ts';
+import { metadataOf } from './client-metadata.ts';
 
 /**
  * Claims shaped per app (a client file's `claims` and `scopes`, compiled by the loader into the
@@ -27,7 +28,7 @@ const mappings = new WeakMap<Client, ClaimMapping | undefined>();
 export function claimMappingOfClient(client: Client | undefined): ClaimMapping | undefined {
   if (!client) return undefined;
   if (!mappings.has(client)) {
-    const mapping = client.metadata()['claim_mapping'];
+    const mapping = metadataOf(client)['claim_mapping'];
     mappings.set(client, isClaimMapping(mapping) ? mapping : undefined);
   }
   return mappings.get(client);

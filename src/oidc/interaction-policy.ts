@@ -1,15 +1,16 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import { metadataOf } from './client-metadata.ts';
 import { deviceConfirmationCheck } from './device-flow.ts';
 
 const { base, Check, Prompt } = interactionPolicy;
 
 export function isFirstParty(ctx: KoaContextWithOIDC): boolean {
-  return ctx.oidc.client?.metadata()['first_party'] === true;
+  return (ctx.oidc.client && metadataOf(ctx.oidc.client)['first_party']) === true;
 }
 
 /** The groups a client file lets in (`allowed_groups`), or undefined: everyone. */
 export function allowedGroupsOf(ctx: KoaContextWithOIDC): string[] | undefined {
-  const allowed = ctx.oidc.client?.metadata()['allowed_groups'];
+  const allowed = ctx.oidc.client && metadataOf(ctx.oidc.client)['allowed_groups'];
   return Array.isArray(allowed) ? (allowed as string[]) : undefined;
 }
 

@@ -1,5 +1,6 @@
 import { errors, type Client, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from '../lib/logger.ts';
+import { metadataOf } from './client-metadata.ts';
 
 /**
  * Whether a code request without `code_challenge` may go on. Public clients must always use
@@ -24,10 +25,10 @@ export function createPkcePolicy(logger: Logger) {
     if (client.clientAuthMethod === 'none') {
       refuse(client, `the app "${id}" is a public client ("token_endpoint_auth_method": "none" in its client file) and must use PKCE (code_challenge with S256): enable PKCE in the app, or, if it can keep a secret, give its client file a client_secret`);
     }
-    if (client.metadata()['pkce_required'] === true) {
+    if (metadataOf(client)['pkce_required'] === true) {
       refuse(client, `the app "${id}" sent no PKCE code_challenge, which its client file requires ("pkce_required": true); enable PKCE in the app, or remove pkce_required from its client file`);
     }
-    if (!ctx.oidc.params?.['nonce'] && client.metadata()['pkce_required'] !== false) {
+    if (!ctx.oidc.params?.['nonce'] && metadataOf(client)['pkce_required'] !== false) {
       refuse(client, `the app "${id}" sent neither a PKCE code_challenge nor a nonce, and a confidential client needs one of them against code injection: enable PKCE or the nonce in the app, or, for an app that can do neither, set "pkce_required": false in its client file`);
     }
     return false;

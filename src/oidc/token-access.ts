@@ -1,4 +1,5 @@
 import { errors, type Client } from 'oidc-provider';
+import { metadataOf } from './client-metadata.ts';
 
 /** The parts of a token the policy looks at. */
 interface TokenOwner {
@@ -12,7 +13,7 @@ interface TokenOwner {
  */
 export function mayAccessToken(client: Client, token: TokenOwner): boolean {
   if (token.clientId === client.clientId) return true;
-  const allowed = client.metadata()['resource_server_for'];
+  const allowed = metadataOf(client)['resource_server_for'];
   return Array.isArray(allowed) && token.clientId !== undefined && allowed.includes(token.clientId);
 }
 

@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
+import { metadataOf } from '../../oidc/client-metadata.ts';
 
 /**
  * OIDC Core §11 lets a provider grant `offline_access` (a refresh token) without prompt=consent
@@ -20,7 +21,7 @@ export function firstPartyOfflineAccess(provider: Provider): Middleware {
       const single = clientId.length === 1 && params.getAll('prompt').length <= 1 && params.getAll('scope').length === 1;
       if (single && scopes.includes('offline_access') && !prompts.includes('consent') && !prompts.includes('none')) {
         const client = await provider.Client.find(clientId[0]!);
-        if (client?.metadata()['first_party'] === true && client.grantTypeAllowed('refresh_token')) {
+        if (client && metadataOf(client)['first_party'] === true && client.grantTypeAllowed('refresh_token')) {
           params.set('prompt', [...prompts, 'consent'].join(' '));
           ctx.querystring = params.toString();
         }
