@@ -44,6 +44,30 @@ if raw == '{}' then separator = '' end
 redis.call('SET', KEYS[1], string.sub(raw, 1, -2) .. separator .. '"consumed":' .. ARGV[1] .. '}', 'KEEPTTL')
 return 1`;
 
+/**
+ * A save's values and index entries in one atomic step (MULTI … EXEC took four to seven commands).
+ * ARGV holds three entries per key: 'set' or 'add', the value or member, the TTL in seconds. A
+ * set's expiry only ever grows (GT) or starts (NX): it must outlive its longest-lived member.
+ */
+const WRITE_ALL = `
+for i, key in ipairs(KEYS) do
+  local kind, value, ttl = ARGV[3 * i - 2], ARGV[3 * i - 1], ARGV[3 * i]
+  if kind == 'set' then
+    redis.call('SET', key, value, 'EX', ttl)
+  else
+    redis.call('SADD', key, value)
+    redis.call('EXPIRE', key, ttl, 'GT')
+    redis.call('EXPIRE', key, ttl, 'NX')
+  end
+end
+return #KEYS`;
+
+/** INCR, the window's expiry started by its first hit: a rate-limit charge in one command. */
+const INCREMENT = `
+local value = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1], 'NX')
+return value`;
+
 /** DECR only a live, positive counter: a refund never creates a key or goes below zero. */
 const DECREMENT_EXISTING = `
 local value = tonumber(redis.call('GET', KEYS[1]))
@@ -66,12 +90,8 @@ const RECONNECT_ON = /^READONLY\b/;
 /** A closed, refused or timed-out connection, or a Redis that cannot serve (loading, read-only, no auth). */
 export function isRedisOutage(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  if (error instanceof ReplyError) {
-    if (UNAVAILABLE_REPLIES.test(error.message)) return true;
-    // A MULTI whose queued commands were refused (READONLY on a demoted master) ends in EXECABORT.
-    const previous = (error as { previousErrors?: unknown[] }).previousErrors;
-    return /^EXECABORT\b/.test(error.message) && Array.isArray(previous) && previous.some(isRedisOutage);
-  }
+  // A script's refused write (READONLY on a demoted master) keeps its code at the start (Redis 7).
+  if (error instanceof ReplyError) return UNAVAILABLE_REPLIES.test(error.message);
   const code = (error as NodeJS.ErrnoException).code;
   return CONNECTION_FAILURES.test(error.message) || (typeof code === 'string' && CONNECTION_FAILURES.test(code));
 }
@@ -165,18 +185,11 @@ function restartWhenGivenUp(redis: Redis, isClosed: () => boolean): void {
   });
 }
 
-type Transaction = ReturnType<Redis['multi']>;
-
-/** SADD, and the set's expiry extended to at least the TTL (GT) or started (NX). */
-function addToSetIn(transaction: Transaction, item: Extract<StoreWrite, { kind: 'addToSet' }>): Transaction {
-  return transaction.sadd(item.key, item.member).expire(item.key, item.ttlSeconds, 'GT').expire(item.key, item.ttlSeconds, 'NX');
-}
-
-/** EXEC, failing as the first failed command failed (ioredis reports them in the reply). */
-async function execOrThrow(transaction: Transaction): Promise<void> {
-  const replies = await transaction.exec();
-  const failed = replies?.find(([error]) => error);
-  if (failed?.[0]) throw failed[0];
+/** The WRITE_ALL script's arguments for some writes: the key count, the keys, three entries per key. */
+function writeAllArguments(writes: readonly StoreWrite[]): Array<string | number> {
+  const keys = writes.map((item) => item.key);
+  const entries = writes.flatMap((item) => (item.kind === 'set' ? ['set', item.value, item.ttlSeconds] : ['add', item.member, item.ttlSeconds]));
+  return [writes.length, ...keys, ...entries];
 }
 
 /**
@@ -195,7 +208,11 @@ export function createRedisStore({ url, prefix = 'idp:' }: RedisStoreOptions): K
   redis.defineCommand('compareAndSwap', { numberOfKeys: 1, lua: COMPARE_AND_SWAP });
   redis.defineCommand('decrementExisting', { numberOfKeys: 1, lua: DECREMENT_EXISTING });
   redis.defineCommand('markConsumed', { numberOfKeys: 1, lua: MARK_CONSUMED });
+  redis.defineCommand('writeAll', { lua: WRITE_ALL });
+  redis.defineCommand('incrementInWindow', { numberOfKeys: 1, lua: INCREMENT });
   const scripts = redis as unknown as {
+    writeAll(...keyCountKeysAndEntries: Array<string | number>): Promise<number>;
+    incrementInWindow(key: string, ttlSeconds: number): Promise<number>;
     compareAndSwap(key: string, expected: string, next: string): Promise<number>;
     markConsumed(key: string, at: number): Promise<number | string | null>;
     decrementExisting(key: string): Promise<number>;
@@ -257,20 +274,15 @@ export function createRedisStore({ url, prefix = 'idp:' }: RedisStoreOptions): K
           await redis.set(only.key, only.value, 'EX', only.ttlSeconds);
           return;
         }
-        // A Cluster refuses a MULTI over keys of different slots: there each write goes on its own,
+        // A Cluster refuses a script over keys of different slots: there each write goes on its own,
         // values before the indexes that point at them, so an index never names what is not there yet
         // (listing a person's sessions tidies away ids without a value).
         if (target.kind === 'cluster') {
           await Promise.all(writes.flatMap((item) => (item.kind === 'set' ? [redis.set(item.key, item.value, 'EX', item.ttlSeconds)] : [])));
-          await Promise.all(writes.flatMap((item) => (item.kind === 'addToSet' ? [execOrThrow(addToSetIn(redis.multi(), item))] : [])));
+          await Promise.all(writes.flatMap((item) => (item.kind === 'addToSet' ? [scripts.writeAll(...writeAllArguments([item]))] : [])));
           return;
         }
-        const transaction = redis.multi();
-        for (const item of writes) {
-          if (item.kind === 'set') transaction.set(item.key, item.value, 'EX', item.ttlSeconds);
-          else addToSetIn(transaction, item);
-        }
-        await execOrThrow(transaction);
+        await scripts.writeAll(...writeAllArguments(writes));
       }),
     take: (key) => call(async () => (await redis.getdel(key)) ?? undefined),
     delete: (...keys) =>
@@ -285,7 +297,7 @@ export function createRedisStore({ url, prefix = 'idp:' }: RedisStoreOptions): K
     addToSet: (key, member, ttlSeconds) =>
       call(async () => {
         assertTtl(ttlSeconds);
-        await execOrThrow(addToSetIn(redis.multi(), { kind: 'addToSet', key, member, ttlSeconds }));
+        await scripts.writeAll(...writeAllArguments([{ kind: 'addToSet', key, member, ttlSeconds }]));
       }),
     members: (key) => call(() => redis.smembers(key)),
     removeFromSet: (key, ...members) =>
@@ -295,10 +307,7 @@ export function createRedisStore({ url, prefix = 'idp:' }: RedisStoreOptions): K
     increment: (key, ttlSeconds) =>
       call(async () => {
         assertTtl(ttlSeconds);
-        const result = await redis.multi().incr(key).expire(key, ttlSeconds, 'NX').exec();
-        const [error, value] = result?.[0] ?? [new Error('empty MULTI reply'), null];
-        if (error) throw error;
-        return Number(value);
+        return Number(await scripts.incrementInWindow(key, ttlSeconds));
       }),
     decrement: (key) =>
       call(async () => {
