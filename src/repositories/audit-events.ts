@@ -1,6 +1,7 @@
 import { LessThan, type DataSource } from 'typeorm';
 import type { AuditEvent } from '../db/entities/audit-event.ts';
 import { guardRepository } from './guard.ts';
+import { statementsFor } from './statements.ts';
 
 export interface AuditEventsRepository {
   insert(event: AuditEvent): Promise<void>;
@@ -14,10 +15,10 @@ export interface AuditEventsRepository {
 
 export function createAuditEventsRepository(dataSource: DataSource): AuditEventsRepository {
   const events = dataSource.getRepository<AuditEvent>('AuditEvent');
+  // Every sign-in writes one (statements.ts).
+  const insertRow = statementsFor<AuditEvent>(dataSource, 'AuditEvent').insert();
   return guardRepository({
-    async insert(event) {
-      await events.insert(event);
-    },
+    insert: (event) => insertRow(event),
     listForUser: (userId, limit) => events.find({ where: { userId }, order: { at: 'DESC', id: 'DESC' }, take: limit }),
     list: ({ userId, type, limit }) =>
       events.find({ where: { ...(userId ? { userId } : {}), ...(type ? { type } : {}) }, order: { at: 'DESC', id: 'DESC' }, take: limit }),

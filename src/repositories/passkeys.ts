@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Passkey } from '../db/entities/passkey.ts';
 import { guardRepository } from './guard.ts';
+import { statementsFor } from './statements.ts';
 
 export type NewPasskey = Omit<Passkey, 'id' | 'createdAt' | 'lastUsedAt'>;
 
@@ -20,18 +21,22 @@ export interface PasskeysRepository {
 
 export function createPasskeysRepository(dataSource: DataSource): PasskeysRepository {
   const passkeys = dataSource.getRepository<Passkey>('Passkey');
+  // A sign-in's two statements on this table, written once (statements.ts).
+  const statements = statementsFor<Passkey>(dataSource, 'Passkey');
+  const byCredentialId = statements.findOneBy('credentialId');
+  const recordUseWhileCounterIs = statements.update(['counter', 'backedUp', 'lastUsedAt'], ['id', 'counter']);
   return guardRepository({
     listByUser: (userId) => passkeys.find({ where: { userId }, order: { createdAt: 'ASC', id: 'ASC' } }),
     countByUser: (userId) => passkeys.countBy({ userId }),
-    findByCredentialId: (credentialId) => passkeys.findOneBy({ credentialId }),
+    findByCredentialId: (credentialId) => byCredentialId(credentialId),
     async create(passkey) {
       const row: Passkey = { ...passkey, id: crypto.randomUUID(), createdAt: new Date(), lastUsedAt: null };
       await passkeys.insert(row);
       return row;
     },
     async recordUse(id, previousCounter, changes) {
-      const result = await passkeys.update({ id, counter: previousCounter }, { ...changes, lastUsedAt: new Date() });
-      return (result.affected ?? 0) > 0;
+      const changed = await recordUseWhileCounterIs({ counter: changes.counter, backedUp: changes.backedUp, lastUsedAt: new Date() }, { id, counter: previousCounter });
+      return changed > 0;
     },
     async rename(userId, id, name) {
       const result = await passkeys.update({ id, userId }, { name });

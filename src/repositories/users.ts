@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { User } from '../db/entities/user.ts';
 import { guardRepository } from './guard.ts';
+import { statementsFor } from './statements.ts';
 
 export type NewUser = Pick<User, 'username' | 'email'> & Partial<Pick<User, 'name' | 'emailVerified'>>;
 
@@ -21,8 +22,10 @@ export interface UsersRepository {
 
 export function createUsersRepository(dataSource: DataSource): UsersRepository {
   const users = dataSource.getRepository<User>('User');
+  // Every sign-in reads its account afresh (statements.ts).
+  const byId = statementsFor<User>(dataSource, 'User').findOneBy('id');
   return guardRepository({
-    findById: (id) => users.findOneBy({ id }),
+    findById: (id) => byId(id),
     findByLogin: (login) => users.findOne({ where: [{ username: login }, { email: login }] }),
     async create(user) {
       const now = new Date();
