@@ -15,6 +15,9 @@ export interface OwnRedis {
   kill(): Promise<void>;
   /** Starts again on the same port (empty: nothing persisted). */
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: connections stay open and nothing answers, as a Redis that hangs. */
+  freeze(): void;
+  thaw(): void;
   stop(): Promise<void>;
 }
 
@@ -43,7 +46,14 @@ export async function startOwnRedis(options: { password?: string } = {}): Promis
 
   await start();
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
-  return { url: `redis://${auth}127.0.0.1:${port}`, port, kill, start, stop: kill };
+  const freeze = () => void child?.kill('SIGSTOP');
+  const thaw = () => void child?.kill('SIGCONT');
+  // A frozen server cannot die of SIGKILL until it runs again.
+  const stop = async () => {
+    thaw();
+    await kill();
+  };
+  return { url: `redis://${auth}127.0.0.1:${port}`, port, kill, start, freeze, thaw, stop };
 }
 
 /** One short-lived connection to a test's own redis-server (or sentinel) for one question. */

@@ -109,6 +109,33 @@ describe(`outages answer 503 fast and heal (${BACKEND} for the part that stays u
     });
   });
 
+  describe('Redis hangs', { skip: unlessInstalled(['redis-server'], 'apt-get install redis-server') }, () => {
+    let redis: OwnRedis;
+    let app: TestApp;
+    before(async () => {
+      redis = await startOwnRedis();
+      app = await startTestApp({ env: { REDIS_URL: redis.url } });
+    });
+    after(async () => {
+      await app?.destroy();
+      await redis?.stop();
+    });
+
+    test('a Redis that stops answering (SIGSTOP) is an outage within a second, and sign-ins come back with it', async () => {
+      const { authenticator, sub, tokens } = await signUpAndRegister(app.url, { username: 'ida', email: 'ida@example.com' });
+      redis.freeze();
+      try {
+        assertFast503('POST /token', await timed(postToken(app.url, { grant_type: 'client_credentials' })), 'json');
+        assertFast503('GET /userinfo', await timed(fetch(`${app.url}/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } })), 'json');
+        assertFast503('GET /auth', await timed(fetch((await codeRequestUrl(await relyingParty(app.url), { scope: 'openid' })).url, { headers: { accept: 'text/html' }, redirect: 'manual' })), 'page');
+      } finally {
+        redis.thaw();
+      }
+      await waitForReady(app.url);
+      assert.equal(await signIn(app.url, authenticator, 'ida'), sub);
+    });
+  });
+
   describe('PostgreSQL stopped', { skip: unlessInstalled(['PostgreSQL server'], 'apt-get install postgresql') }, () => {
     let postgres: OwnPostgres;
     let app: TestApp;
