@@ -64,11 +64,21 @@ describe(`Redis Cluster as the store (${BACKEND.replace(/\+.*/, '')} + Cluster)`
     assert.deepEqual(await Promise.all(keys.map((key) => store.get(key))), keys.map(() => undefined));
   });
 
+  /** Keys made by `keyOf(round)` for the first round that spreads them over two nodes or more. */
+  async function spreadingKeys(keyOf: (round: number) => string[]): Promise<string[]> {
+    for (let round = 0; round < 20; round++) {
+      const keys = keyOf(round);
+      if (new Set(await Promise.all(keys.map((key) => cluster.nodeOf(`${prefix}${key}`)))).size > 1) return keys;
+    }
+    throw new Error('no ids that spread over the nodes');
+  }
+
   test('revoking a grant removes its tokens wherever they live', async () => {
     const grantId = 'grant-1';
     const models = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode'];
-    const ids = models.map((model, i) => `${model.toLowerCase()}-${i}`);
-    await spread(models.map((model, i) => `oidc:${model}:${ids[i]}`));
+    // Four keys all land on one of three nodes once in 27 prefixes: the ids are chosen so they do not.
+    const keys = await spreadingKeys((round) => models.map((model, i) => `oidc:${model}:${model.toLowerCase()}-${i}-${round}`));
+    const ids = keys.map((key) => key.split(':')[2]!);
     await Promise.all(models.map((model, i) => new StoreAdapter(model, store).upsert(ids[i] ?? '', { grantId }, 60)));
     await new StoreAdapter('AccessToken', store).revokeByGrantId(grantId);
     for (const [i, model] of models.entries()) assert.equal(await new StoreAdapter(model, store).find(ids[i] ?? ''), undefined, model);
