@@ -22,16 +22,10 @@ export interface ClaimSources {
 /** What findAccount's claims() answers: `sub` is never mapped (the loader refuses it). */
 export type MappedClaims = { sub: string; [claim: string]: unknown };
 
-const mappings = new WeakMap<Client, ClaimMapping | undefined>();
-
-/** The client's mapping, read once per Client instance (they live as long as their provider). */
+/** The client's mapping (its metadata is read once per Client instance: client-metadata.ts). */
 export function claimMappingOfClient(client: Client | undefined): ClaimMapping | undefined {
-  if (!client) return undefined;
-  if (!mappings.has(client)) {
-    const mapping = metadataOf(client)['claim_mapping'];
-    mappings.set(client, isClaimMapping(mapping) ? mapping : undefined);
-  }
-  return mappings.get(client);
+  const mapping = client && metadataOf(client)['claim_mapping'];
+  return isClaimMapping(mapping) ? mapping : undefined;
 }
 
 /**

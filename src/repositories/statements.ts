@@ -35,6 +35,7 @@ export function statementsFor<T extends ObjectLiteral>(dataSource: DataSource, e
   const parameter = (index: number) => driver.createParameter(`p${index}`, index);
   // An absent optional field is stored as NULL, as the repository's insert would.
   const stored = (value: unknown, of: ColumnMetadata) => driver.preparePersistentValue(value, of) ?? null;
+  const names = (columns: ColumnMetadata[]) => columns.map((of) => driver.escape(of.databaseName)).join(', ');
   const assignments = (columns: ColumnMetadata[], from: number, separator: string) =>
     columns.map((of, i) => `${driver.escape(of.databaseName)} = ${parameter(from + i)}`).join(separator);
 
@@ -43,7 +44,7 @@ export function statementsFor<T extends ObjectLiteral>(dataSource: DataSource, e
       lazily(() => {
         const columns = metadata().columns;
         const where = column(property);
-        const sql = `SELECT ${columns.map((of) => driver.escape(of.databaseName)).join(', ')} FROM ${table()} WHERE ${assignments([where], 0, '')} LIMIT 1`;
+        const sql = `SELECT ${names(columns)} FROM ${table()} WHERE ${assignments([where], 0, '')} LIMIT 1`;
         return async (value: unknown) => {
           const [raw] = (await dataSource.query(sql, [stored(value, where)])) as Array<Record<string, unknown>>;
           if (!raw) return null;
@@ -55,7 +56,7 @@ export function statementsFor<T extends ObjectLiteral>(dataSource: DataSource, e
     insert: () =>
       lazily(() => {
         const columns = metadata().columns;
-        const sql = `INSERT INTO ${table()} (${columns.map((of) => driver.escape(of.databaseName)).join(', ')}) VALUES (${columns.map((_, i) => parameter(i)).join(', ')})`;
+        const sql = `INSERT INTO ${table()} (${names(columns)}) VALUES (${columns.map((_, i) => parameter(i)).join(', ')})`;
         return async (row: T) => {
           await dataSource.query(sql, columns.map((of) => stored(of.getEntityValue(row), of)));
         };
@@ -66,7 +67,7 @@ export function statementsFor<T extends ObjectLiteral>(dataSource: DataSource, e
         const whereColumns = where.map(column);
         const sql = `UPDATE ${table()} SET ${assignments(setColumns, 0, ', ')} WHERE ${assignments(whereColumns, setColumns.length, ' AND ')}`;
         return async (values, match) => {
-          const parameters = [...set.map((property, i) => stored(values[property], setColumns[i]!)), ...where.map((property, i) => stored(match[property], whereColumns[i]!))];
+          const parameters = [...setColumns.map((of) => stored(of.getEntityValue(values), of)), ...whereColumns.map((of) => stored(of.getEntityValue(match), of))];
           const runner = dataSource.createQueryRunner();
           try {
             return (await runner.query(sql, parameters, true)).affected ?? 0;
