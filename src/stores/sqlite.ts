@@ -43,8 +43,9 @@ function moveSetExpiries(db: Database.Database, time: number): void {
 /**
  * The embedded store: one instance, persisted in the SQLite file so a restart or upgrade loses no
  * session, refresh token, pending sign-in or emailed link. Each operation is one statement (or
- * one transaction), which SQLite runs atomically even across processes sharing the file. Expired
- * rows are invisible at once and swept every minute.
+ * one transaction), which SQLite runs atomically even across processes sharing the file; the
+ * operations of one event-loop turn share a commit. Expired rows are invisible at once and swept
+ * every minute.
  */
 export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions): KeyValueStore {
   ensurePrivateFile(file);
@@ -131,14 +132,56 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
     }
   });
 
-  /** Runs one synchronous operation; a locked or failing file becomes a 503, like a Redis outage. */
-  function run<T>(operation: () => T): Promise<T> {
+  /** A locked or failing file is a 503, like a Redis outage; anything else is the caller's error. */
+  const asStoreError = (error: unknown) =>
+    errorCodes(error).some(isSqliteUnavailableCode) ? new DependencyUnavailableError('store', error) : error;
+
+  /**
+   * Operations wait for the end of this turn of the event loop and are run together, in the order
+   * they came, in one transaction. A commit is most of what a write costs (the WAL's frames and
+   * locks: some fifteen system calls), and under load one turn brings the writes of several
+   * requests. Each operation still runs whole before the next, on this one thread, so a take, a
+   * consume or a counter decides exactly as it did alone; one that fails is undone alone (a failed
+   * statement, or its own transaction, which becomes a savepoint inside this one).
+   */
+  let queued: Array<{ operation: () => unknown; resolve: (value: never) => void; reject: (error: unknown) => void }> = [];
+  let queuedWrite = false;
+  const runBatch = db.transaction((batch: typeof queued) =>
+    batch.map((item) => {
+      try {
+        return { ok: true as const, value: item.operation() };
+      } catch (error) {
+        // SQLite gave up the whole transaction (a full disk, an I/O error): nothing of it stays.
+        if (!db.inTransaction) throw error;
+        return { ok: false as const, error };
+      }
+    }));
+  function flush(): void {
+    const batch = queued;
+    const write = queuedWrite;
+    queued = [];
+    queuedWrite = false;
+    if (batch.length === 0) return;
+    let outcomes;
     try {
-      return Promise.resolve(operation());
+      // A batch that writes takes the write lock first: a read-then-write transaction could not
+      // take it later if another process (the admin CLI) committed in between.
+      outcomes = write ? runBatch.immediate(batch) : runBatch.deferred(batch);
     } catch (error) {
-      return Promise.reject(errorCodes(error).some(isSqliteUnavailableCode) ? new DependencyUnavailableError('store', error) : error);
+      for (const item of batch) item.reject(asStoreError(error));
+      return;
     }
+    outcomes.forEach((outcome, i) => {
+      if (outcome.ok) batch[i]!.resolve(outcome.value as never);
+      else batch[i]!.reject(asStoreError(outcome.error));
+    });
   }
+  function run<T>(operation: () => T, writes = true): Promise<T> {
+    if (queued.length === 0) setImmediate(flush);
+    queuedWrite ||= writes;
+    return new Promise<T>((resolve, reject) => queued.push({ operation, resolve: resolve as (value: never) => void, reject }));
+  }
+  const read = <T>(operation: () => T) => run(operation, false);
 
   const sweeper = setInterval(() => {
     try {
@@ -159,7 +202,7 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
 
   return {
     kind: 'sqlite',
-    get: (key) => run(() => statements.get.get(key, now())?.value),
+    get: (key) => read(() => statements.get.get(key, now())?.value),
     set: (key, value, ttlSeconds) => run(() => void statements.set.run(key, value, expiry(ttlSeconds))),
     compareAndSwap: (key, expected, next) => run(() => statements.swap.run(next, key, expected, now()).changes === 1),
     markConsumed: (key, at) => run(() => markConsumed(key, at, now())),
@@ -171,7 +214,7 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
     take: (key) => run(() => statements.take.get(key, now())?.value),
     delete: (...keys) => run(() => deleteKeys(keys)),
     addToSet: (key, member, ttlSeconds) => run(() => addToSet(key, member, expiry(ttlSeconds), now())),
-    members: (key) => run(() => statements.members.all(key, now()).map((row) => row.member)),
+    members: (key) => read(() => statements.members.all(key, now()).map((row) => row.member)),
     removeFromSet: (key, ...members) => run(() => removeMembers(key, members)),
     increment: (key, ttlSeconds) =>
       run(() => {
@@ -181,14 +224,15 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
       }),
     decrement: (key) => run(() => void statements.decrement.run(key, now())),
     ttl: (key) =>
-      run(() => {
+      read(() => {
         const time = now();
         const expiresAt = statements.entryExpiry.get(key, time)?.expires_at ?? statements.setExpiry.get(key, time)?.expires_at;
         return expiresAt === undefined || expiresAt === null ? undefined : Math.ceil((expiresAt - time) / 1000);
       }),
-    ping: () => run(() => void db.prepare('SELECT 1').get()),
+    ping: () => read(() => void db.prepare('SELECT 1').get()),
     async close() {
       clearInterval(sweeper);
+      if (db.open) flush();
       if (db.open) db.close();
     },
   };

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { DependencyUnavailableError } from '../../src/errors.ts';
 import { createSqliteStore } from '../../src/stores/sqlite.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'idp-sqlite-store-'));
@@ -109,5 +110,45 @@ describe('the embedded SQLite store', () => {
     await b.set('x', 'from-b', 60);
     assert.equal(await a.get('x'), 'from-b');
     await Promise.all([a.close(), b.close()]);
+  });
+
+  test('operations asked for in one turn run in the order asked, and one that fails is refused alone', async () => {
+    const store = createSqliteStore({ file: path.join(dir, 'one-turn.sqlite') });
+    await store.set('counter', '5', 60);
+    const [set, taken, refused, consumed, counted, after] = await Promise.allSettled([
+      store.set('code', '{"grant":"g"}', 60),
+      store.take('code'),
+      store.set('bad', 'x', 0),
+      store.markConsumed('code', 1),
+      store.increment('counter', 60),
+      store.get('code'),
+    ]);
+    assert.equal(set.status, 'fulfilled');
+    assert.deepEqual(taken, { status: 'fulfilled', value: '{"grant":"g"}' }, 'the take saw the set before it');
+    assert.equal(refused.status, 'rejected');
+    assert.ok(refused.reason instanceof RangeError);
+    assert.deepEqual(consumed, { status: 'fulfilled', value: { outcome: 'missing' } }, 'and the consume saw the take');
+    assert.deepEqual(counted, { status: 'fulfilled', value: 6 });
+    assert.deepEqual(after, { status: 'fulfilled', value: undefined });
+    assert.equal(await store.get('bad'), undefined);
+    await store.close();
+  });
+
+  test('while another process holds the write lock, writes are a 503 once the wait is over, and reads still answer', async () => {
+    const file = path.join(dir, 'locked.sqlite');
+    const store = createSqliteStore({ file });
+    await store.set('session', 'alive', 60);
+    const other = new Database(file);
+    other.prepare('BEGIN IMMEDIATE').run();
+    try {
+      await assert.rejects(store.set('session', 'changed', 60), DependencyUnavailableError);
+      assert.equal(await store.get('session'), 'alive');
+    } finally {
+      other.prepare('COMMIT').run();
+      other.close();
+    }
+    await store.set('session', 'changed', 60);
+    assert.equal(await store.get('session'), 'changed');
+    await store.close();
   });
 });
