@@ -16,6 +16,10 @@ export interface Plan {
   backends: Backend[];
   /** People registered on each server; each virtual user owns people / virtualUsers of them. */
   people: number;
+  /**
+   * Load before anything is measured, each server alike. Long enough for V8 to have compiled the
+   * hot paths: a short one measured the product, which has more code to warm, cold in its first rounds.
+   */
   warmup: { virtualUsers: number; seconds: number } | undefined;
   /** Each sign-in row is `rounds` rounds of `roundSeconds`, baseline and product taking turns. */
   rounds: number;
@@ -92,7 +96,7 @@ export function planFromArgs(argv: string[], env: NodeJS.ProcessEnv): Plan {
     smoke,
     backends,
     people: 512,
-    warmup: { virtualUsers: 8, seconds: 3 },
+    warmup: { virtualUsers: 16, seconds: 12 },
     rounds: 3,
     roundSeconds: 2,
     concurrency: { embedded: [8, 32], 'postgres+redis': [8, 16, 32] },
