@@ -73,4 +73,17 @@ describe(`a sign-in's statements read and write what TypeORM does (${BACKEND})`,
     await statementsFor<AuditEvent>(dataSource, 'AuditEvent').insert()(event);
     assert.deepEqual(await dataSource.getRepository<AuditEvent>('AuditEvent').findOneBy({ id: event.id }), event);
   });
+
+  // What a pooler in transaction mode does to named statements: the server connection a query
+  // lands on lost them (here: DEALLOCATE ALL on the connection the pool hands out next, its last used).
+  // PostgreSQL only (SQLite's statements have no names): registered on that backend alone.
+  if (BACKEND.startsWith('postgres')) test('a statement its server connection no longer knows is sent again unnamed, and answers', async () => {
+    const { user } = await someone('edsger');
+    const byId = statementsFor<User>(dataSource, 'User').findOneBy('id');
+    assert.equal((await byId(user.id))?.username, 'edsger');
+    const pool = (dataSource.driver as unknown as { master: { query(sql: string): Promise<unknown> } }).master;
+    await pool.query('DEALLOCATE ALL');
+    assert.equal((await byId(user.id))?.username, 'edsger');
+    assert.equal((await byId(user.id))?.username, 'edsger');
+  });
 });
