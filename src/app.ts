@@ -48,7 +48,7 @@ export function createApp(container: Container): Koa {
   // (Every oidc-provider instance is pinned alike where it is built: container.ts.)
   pinRequestsToIssuer([app], { issuer: config.issuer, isTrustedProxy });
   // Must equal oidc-provider's cookie keys: mounted, it reads its signed cookies through our ctx.
-  app.keys = container.cookieKeys;
+  app.keys = container.cookieKeyring;
   app.silent = true;
 
   // Discovery and JWKS, precomputed per provider instance, before everything else (well-known-cache.ts).

@@ -56,6 +56,7 @@ import { createLanguages, type Languages } from './http/language.ts';
 import { createViews, type Views } from './http/views.ts';
 import { createSignupsService, type SignupsService } from './services/signups.ts';
 import { createPendingSignupStore } from './stores/pending-signups.ts';
+import { createCookieKeyring, type CookieKeyring } from './lib/cookie-keyring.ts';
 
 export interface ContainerOptions {
   config: AppConfig;
@@ -76,7 +77,8 @@ export interface ContainerOptions {
 export interface Container {
   config: AppConfig;
   logger: Logger;
-  cookieKeys: string[];
+  /** Signs and checks cookies, ours and oidc-provider's (they must agree: it runs on our context). */
+  cookieKeyring: CookieKeyring;
   dataSource: DataSource;
   store: KeyValueStore;
   users: UsersRepository;
@@ -152,6 +154,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
     const accountAdmin = createAccountAdmin({ users, passkeys: createPasskeysRepository(dataSource), groups, sessions: accountSessions });
     const attributes = createUserAttributesService({ attributes: createUserAttributesRepository(dataSource) });
     const adminOperations = createAdminOperations({ accounts: accountAdmin, groups, links: accountLinks, attributes, audit, config });
+    const cookieKeyring = createCookieKeyring(options.cookieKeys);
     const health = createHealthService({
       database: () => pingDatabase(dataSource),
       store: () => store.ping(),
@@ -197,7 +200,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
         findAccount,
         groupsOf: groups.namesOf,
         jwks,
-        cookieKeys: options.cookieKeys,
+        cookieKeyring,
         clients: withAccountClient(clients, config.issuer, config.appName),
         // oidc-provider runs mounted in our app, on our Koa context.
         renderPage: (ctx, page, data, status) => views.page(ctx as unknown as Context, page, data, { status }),
@@ -220,7 +223,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
     return {
       config,
       logger,
-      cookieKeys: options.cookieKeys,
+      cookieKeyring,
       dataSource,
       store,
       users,

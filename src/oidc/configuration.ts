@@ -2,6 +2,7 @@ import type { ClientMetadata, Configuration, FindAccount, KoaContextWithOIDC } f
 import type { AdapterFactory } from 'oidc-provider';
 import { EXTRA_CLIENT_METADATA } from '../config/clients.ts';
 import type { MessageKey, Translator } from '../i18n/translator.ts';
+import type { CookieKeyring } from '../lib/cookie-keyring.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { PrivateJwk } from '../services/keys.ts';
 import { isClaimMapping, withMappedClaims } from './claim-mapping.ts';
@@ -25,7 +26,7 @@ export interface ProviderConfigurationDeps {
   /** The names of a person's groups (the `groups` claim, `allowed_groups`). */
   groupsOf(accountId: string): Promise<string[]>;
   jwks: { keys: PrivateJwk[] };
-  cookieKeys: string[];
+  cookieKeyring: CookieKeyring;
   clients: ClientMetadata[];
   renderPage: PageRenderer;
   /** The request's translator (the same choice of language as our own pages). */
@@ -124,7 +125,7 @@ export function createProviderConfiguration(deps: ProviderConfigurationDeps): Co
     jwks: deps.jwks as Configuration['jwks'],
     clients: deps.clients,
     cookies: {
-      keys: deps.cookieKeys,
+      keys: deps.cookieKeyring,
       long: { httpOnly: true, sameSite: 'lax', signed: true },
       short: { httpOnly: true, sameSite: 'lax', signed: true },
     },
