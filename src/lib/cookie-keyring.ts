@@ -2,6 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** What Koa's and oidc-provider's cookies ask of `keys`: keygrip's interface. */
 export interface CookieKeyring {
+  /** The keys, newest first: for other MACs that rotate with the cookies' (the admin page's form token). */
+  readonly keys: readonly string[];
   sign(data: string): string;
   verify(data: string, digest: string): boolean;
   /** Which key made `digest` (0 is the current one; a later one is an older key still accepted), or -1. */
@@ -27,6 +29,7 @@ export function createCookieKeyring(keys: readonly string[]): CookieKeyring {
     return -1;
   };
   return {
+    keys: [...keys],
     sign: (data) => signWith(keys[0]!, data),
     verify: (data, digest) => index(data, digest) !== -1,
     index,

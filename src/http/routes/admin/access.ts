@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import type { AppConfig } from '../../../config/env.ts';
 import type { User } from '../../../db/entities/user.ts';
 import { AppError } from '../../../errors.ts';
+import type { CookieKeyring } from '../../../lib/cookie-keyring.ts';
 import type { AccountsService } from '../../../services/accounts.ts';
 import { ADMINS_GROUP, type AdminActor } from '../../../services/admin-operations.ts';
 import type { GroupsService } from '../../../services/groups.ts';
@@ -53,8 +54,11 @@ function tokenFor(key: string, admin: Admin): Buffer {
   return createHmac('sha256', key).update(`admin-form:${admin.sessionUid}:${admin.user.id}`).digest();
 }
 
-/** The app's cookie signing keys, newest first (app.ts sets them as a list). */
-const keysOf = (ctx: Context): string[] => (Array.isArray(ctx.app.keys) ? ctx.app.keys : []);
+/** The app's cookie signing keys, newest first (app.ts sets them as a keyring: lib/cookie-keyring.ts). */
+const keysOf = (ctx: Context): readonly string[] => {
+  const keys = ctx.app.keys as CookieKeyring | string[] | undefined;
+  return Array.isArray(keys) ? keys : (keys?.keys ?? []);
+};
 
 export function formTokenOf(ctx: Context): string {
   const [key] = keysOf(ctx);
