@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityMetadata, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
+import type { Database as SqliteConnection, Statement as SqliteStatement } from 'better-sqlite3';
+import { DependencyUnavailableError } from '../errors.ts';
 import { errorCodes } from '../lib/error-causes.ts';
 
 /**
@@ -11,11 +13,13 @@ import { errorCodes } from '../lib/error-causes.ts';
  * JSON, column transformers) in both directions, so the rows are the ones a repository returns.
  * The SQL is made on first use: the metadata exists once the DataSource is initialized.
  *
- * On PostgreSQL they are named prepared statements, sent straight to the driver's pool: the
- * server parses and plans each once per connection instead of on every call (a third less of its
- * CPU for a sign-in's statements). A pooler in transaction mode (PgBouncer before 1.21, or without
- * max_prepared_statements) hands each query another server connection, where the name is missing
- * or taken; the statement then never ran, so it is sent again unnamed, and from then on all are.
+ * They go straight to the driver, not through TypeORM's query runner. On PostgreSQL they are
+ * named prepared statements, sent to the driver's pool: the server parses and plans each once per
+ * connection instead of on every call (a third less of its CPU for a sign-in's statements). A
+ * pooler in transaction mode (PgBouncer before 1.21, or without max_prepared_statements) hands
+ * each query another server connection, where the name is missing or taken; the statement then
+ * never ran, so it is sent again unnamed, and from then on all are. On SQLite each is prepared once
+ * per connection by better-sqlite3.
  */
 export interface Statements<T extends ObjectLiteral> {
   /** SELECT every column WHERE `property` = value; null when there is no such row. */
@@ -61,14 +65,20 @@ function sender(dataSource: DataSource): (sql: string) => (values: unknown[]) =>
       };
     };
   }
-  return (sql) => async (values) => {
-    const runner = dataSource.createQueryRunner();
-    try {
-      const result = await runner.query(sql, values, true);
-      return { rows: (result.records ?? []) as Array<Record<string, unknown>>, affected: result.affected ?? 0 };
-    } finally {
-      await runner.release();
-    }
+  // SQLite: straight to better-sqlite3, each statement prepared once per connection (the
+  // DataSource may be closed and opened again). TypeORM's runner added its events and promises.
+  return (sql) => {
+    let prepared: { on: SqliteConnection; statement: SqliteStatement } | undefined;
+    return async (values) => {
+      const connection = (dataSource.driver as unknown as { databaseConnection?: SqliteConnection }).databaseConnection;
+      if (!connection?.open) throw new DependencyUnavailableError('database', new Error('the database connection is not open'));
+      if (prepared?.on !== connection) prepared = { on: connection, statement: connection.prepare(sql) };
+      const { statement } = prepared;
+      // better-sqlite3 binds no booleans (TypeORM's runner makes them 0 and 1 too).
+      const parameters = values.map((value) => (typeof value === 'boolean' ? Number(value) : value));
+      if (statement.reader) return { rows: statement.all(...parameters) as Array<Record<string, unknown>>, affected: 0 };
+      return { rows: [], affected: statement.run(...parameters).changes };
+    };
   };
 }
 
