@@ -22,6 +22,14 @@ export function cpuMs(pid: number): number {
   return (ticks * 1000) / TICKS_PER_SECOND;
 }
 
+/**
+ * CPU time of the process's main thread (where all JavaScript runs) so far, in nanoseconds: the
+ * scheduler's own count (/proc/<pid>/task/<pid>/schedstat), fine enough to time one request.
+ */
+export function mainThreadCpuNs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]);
+}
+
 /** Resident set size now and its high-water mark (VmRSS, VmHWM), in MiB. */
 export function memoryMiB(pid: number): { rss: number; highWater: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
