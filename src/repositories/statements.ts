@@ -46,12 +46,17 @@ const POOLER_MIXED_STATEMENTS = new Set(['26000', '42P05']);
 /** Whether a database's statements still go by name (per DataSource: one pooler's answer says nothing of another database). */
 const named = new WeakMap<DataSource, boolean>();
 
+/** Before the DataSource is open, or after it was closed, there is nothing to send to: a 503. */
+const notConnected = () => new DependencyUnavailableError('database', new Error('the database connection is not open'));
+
 function sender(dataSource: DataSource): (sql: string) => (values: unknown[]) => Promise<Rows> {
-  const pool = dataSource.options.type === 'postgres' ? (dataSource.driver as unknown as { master: PgPool }).master : undefined;
-  if (pool) {
+  // Read at each call: a DataSource closed and opened again has a new pool or connection.
+  if (dataSource.options.type === 'postgres') {
     return (sql) => {
       const name = `idp_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
       return async (values) => {
+        const pool = dataSource.isInitialized ? (dataSource.driver as unknown as { master?: PgPool }).master : undefined;
+        if (!pool) throw notConnected();
         const byName = named.get(dataSource) ?? true;
         let result;
         try {
@@ -65,13 +70,13 @@ function sender(dataSource: DataSource): (sql: string) => (values: unknown[]) =>
       };
     };
   }
-  // SQLite: straight to better-sqlite3, each statement prepared once per connection (the
-  // DataSource may be closed and opened again). TypeORM's runner added its events and promises.
+  // SQLite: straight to better-sqlite3, each statement prepared once per connection. TypeORM's
+  // runner added its events and promises around each.
   return (sql) => {
     let prepared: { on: SqliteConnection; statement: SqliteStatement } | undefined;
     return async (values) => {
       const connection = (dataSource.driver as unknown as { databaseConnection?: SqliteConnection }).databaseConnection;
-      if (!connection?.open) throw new DependencyUnavailableError('database', new Error('the database connection is not open'));
+      if (!connection?.open) throw notConnected();
       if (prepared?.on !== connection) prepared = { on: connection, statement: connection.prepare(sql) };
       const { statement } = prepared;
       // better-sqlite3 binds no booleans (TypeORM's runner makes them 0 and 1 too).

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DataSource } from 'typeorm';
 import { connectDatabase, createDataSource } from '../../src/db/data-source.ts';
+import { DependencyUnavailableError } from '../../src/errors.ts';
 import type { AuditEvent } from '../../src/db/entities/audit-event.ts';
 import type { Passkey } from '../../src/db/entities/passkey.ts';
 import type { User } from '../../src/db/entities/user.ts';
@@ -72,6 +73,19 @@ describe(`a sign-in's statements read and write what TypeORM does (${BACKEND})`,
     const event: AuditEvent = { id: crypto.randomUUID(), at: new Date('2026-12-01T10:00:00.456Z'), type: 'sign_in', userId: user.id, actor: null, clientId: 'app', ip: '192.0.2.1', userAgent: null, detail: '{"method":"passkey"}' };
     await statementsFor<AuditEvent>(dataSource, 'AuditEvent').insert()(event);
     assert.deepEqual(await dataSource.getRepository<AuditEvent>('AuditEvent').findOneBy({ id: event.id }), event);
+  });
+
+  test('closed, the statements are a 503; opened again, they answer on the new connection', async () => {
+    const { user } = await someone('barbara');
+    const byId = statementsFor<User>(dataSource, 'User').findOneBy('id');
+    assert.equal((await byId(user.id))?.username, 'barbara');
+    await dataSource.destroy();
+    try {
+      await assert.rejects(byId(user.id), DependencyUnavailableError);
+    } finally {
+      await dataSource.initialize();
+    }
+    assert.equal((await byId(user.id))?.username, 'barbara');
   });
 
   // What a pooler in transaction mode does to named statements: the server connection a query
