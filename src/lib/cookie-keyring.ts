@@ -17,19 +17,20 @@ export interface CookieKeyring {
  * keygrip's (tsscmp) draws 32 random bytes and computes two more HMACs on every read, and a
  * sign-in reads a signed cookie on most of its requests.
  */
-export function createCookieKeyring(keys: readonly string[]): CookieKeyring {
-  if (keys.length === 0) throw new Error('cookies need at least one key');
+export function createCookieKeyring(given: readonly string[]): CookieKeyring {
+  if (given.length === 0) throw new Error('cookies need at least one key');
+  const keys = [...given];
   const signWith = (key: string, data: string) => createHmac('sha1', key).update(data).digest('base64url');
   const index = (data: string, digest: string) => {
-    const given = Buffer.from(String(digest));
+    const received = Buffer.from(String(digest));
     for (let i = 0; i < keys.length; i++) {
       const expected = Buffer.from(signWith(keys[i]!, data));
-      if (given.length === expected.length && timingSafeEqual(given, expected)) return i;
+      if (received.length === expected.length && timingSafeEqual(received, expected)) return i;
     }
     return -1;
   };
   return {
-    keys: [...keys],
+    keys,
     sign: (data) => signWith(keys[0]!, data),
     verify: (data, digest) => index(data, digest) !== -1,
     index,
