@@ -83,7 +83,7 @@ export function createApp(container: Container): Koa {
     passkeyRoutes({ config, provider, accounts, passkeys, states, throttle, views, audit, notices }),
     accountRoutes({ config, provider, views, accounts, passkeys, audit, accountSessions, notices }),
     accountLinkRoutes({ config, views, accounts, accountLinks, signupGate, states, throttle, audit }),
-    adminRoutes({ config, provider, views, accounts, accountAdmin: container.accountAdmin, groups: container.groups, operations: container.adminOperations, audit, passkeys, throttle, reverification: container.adminReverification }),
+    adminRoutes({ config, provider, views, accounts, accountAdmin: container.accountAdmin, groups: container.groups, operations: container.adminOperations, audit, passkeys, throttle, reverification: container.adminReverification, cookieKeyring: container.cookieKeyring }),
     magicLinkRoutes({ config, provider, views, accounts, magicLinks, passkeys, states, throttle, notices, audit }),
   ]));
 

@@ -2,6 +2,7 @@ import { Router } from '@koa/router';
 import type Provider from 'oidc-provider';
 import type { AuditLog } from '../../audit/audit-log.ts';
 import type { AppConfig } from '../../config/env.ts';
+import type { CookieKeyring } from '../../lib/cookie-keyring.ts';
 import type { AccountAdmin } from '../../services/account-admin.ts';
 import type { AccountsService } from '../../services/accounts.ts';
 import type { AdminOperations } from '../../services/admin-operations.ts';
@@ -31,6 +32,7 @@ export interface AdminRoutesDeps {
   passkeys: PasskeysService;
   throttle: Throttle;
   reverification: AdminReverificationStore;
+  cookieKeyring: Pick<CookieKeyring, 'keys'>;
 }
 
 /**
@@ -58,7 +60,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
 
   const access = createAdminAccess(deps);
   router.use(access.requireAdmin);
-  const pages = createAdminPages({ views, reverification, secure: config.origin.startsWith('https:') });
+  const pages = createAdminPages({ views, reverification, secure: config.origin.startsWith('https:'), formTokenOf: access.formTokenOf });
   const parts = { ...deps, pages, requireFreshPasskey: access.requireFreshPasskey };
   reverifyRoutes(router, parts);
   userRoutes(router, parts);

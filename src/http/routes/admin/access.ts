@@ -31,6 +31,8 @@ export interface AccessDeps {
   groups: Pick<GroupsService, 'namesOf'>;
   passkeys: Pick<PasskeysService, 'count'>;
   reverification: AdminReverificationStore;
+  /** The form token is an HMAC under the cookie keys: it rotates with them. */
+  cookieKeyring: Pick<CookieKeyring, 'keys'>;
 }
 
 const FORM_TOKEN_FIELD = 'form_token';
@@ -54,32 +56,25 @@ function tokenFor(key: string, admin: Admin): Buffer {
   return createHmac('sha256', key).update(`admin-form:${admin.sessionUid}:${admin.user.id}`).digest();
 }
 
-/** The app's cookie signing keys, newest first (app.ts sets them as a keyring: lib/cookie-keyring.ts). */
-const keysOf = (ctx: Context): readonly string[] => {
-  const keys = ctx.app.keys as CookieKeyring | string[] | undefined;
-  return Array.isArray(keys) ? keys : (keys?.keys ?? []);
-};
-
-export function formTokenOf(ctx: Context): string {
-  const [key] = keysOf(ctx);
-  if (!key) throw new Error('admin routes: the app has no cookie keys');
-  return tokenFor(key, adminOf(ctx)).toString('base64url');
-}
-
-function validFormToken(ctx: Context, token: unknown): boolean {
-  if (typeof token !== 'string' || token.length > 64) return false;
-  const given = Buffer.from(token, 'base64url');
-  // Any of the cookie keys: a rotation does not break a page that is open.
-  return keysOf(ctx).some((key) => {
-    const expected = tokenFor(key, adminOf(ctx));
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  });
-}
-
 const signedInWithPasskey = (amr: readonly string[] | undefined) => PROVEN_BY_PASSKEY.every((value) => amr?.includes(value));
 
 export function createAdminAccess(deps: AccessDeps) {
   const { config, provider, views, accounts, groups, passkeys, reverification } = deps;
+  const keys = deps.cookieKeyring.keys;
+
+  function formTokenOf(ctx: Context): string {
+    return tokenFor(keys[0]!, adminOf(ctx)).toString('base64url');
+  }
+
+  function validFormToken(ctx: Context, token: unknown): boolean {
+    if (typeof token !== 'string' || token.length > 64) return false;
+    const given = Buffer.from(token, 'base64url');
+    // Any of the cookie keys: a rotation does not break a page that is open.
+    return keys.some((key) => {
+      const expected = tokenFor(key, adminOf(ctx));
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+  }
 
   /**
    * Only members of `admins`, signed in with a passkey. Someone not signed in goes through
@@ -125,7 +120,7 @@ export function createAdminAccess(deps: AccessDeps) {
     await next();
   };
 
-  return { requireAdmin, requireFreshPasskey };
+  return { requireAdmin, requireFreshPasskey, formTokenOf };
 }
 
 /** The admin page the refused form was on (same origin, under /admin), else the users page. */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { MessageKey } from '../../../i18n/translator.ts';
 import type { AdminReverificationStore } from '../../../stores/admin-reverification.ts';
 import type { PageData, Views } from '../../views.ts';
-import { adminOf, formTokenOf } from './access.ts';
+import { adminOf } from './access.ts';
 
 export type AdminSection = 'users' | 'groups' | 'audit';
 
@@ -40,8 +40,8 @@ function takeNotice(ctx: Context, views: Views): string | undefined {
  * the form token every change form carries, and the re-verification script with how long the
  * last passkey ceremony still holds (the server checks again on every change).
  */
-export function createAdminPages(deps: { views: Views; reverification: AdminReverificationStore; secure: boolean }) {
-  const { views, reverification, secure } = deps;
+export function createAdminPages(deps: { views: Views; reverification: AdminReverificationStore; secure: boolean; formTokenOf: (ctx: Context) => string }) {
+  const { views, reverification, secure, formTokenOf } = deps;
   return {
     async page(ctx: Context, template: string, section: AdminSection, data: PageData, status = 200): Promise<void> {
       const admin = adminOf(ctx);
