@@ -9,7 +9,7 @@
 //   npm run bench -- --profile DIR                V8 CPU profiles of both servers (DIR/<backend>-<server>/*.cpuprofile)
 import { parseArgs } from 'node:util';
 import type { EndpointLoad } from './driver/endpoints.ts';
-import { benchRedisUrl, type Backend, type BackendName } from './servers/backends.ts';
+import { externalBackend, type Backend, type BackendName } from './servers/backends.ts';
 
 export interface Plan {
   smoke: boolean;
@@ -53,9 +53,7 @@ export function planFromArgs(argv: string[], env: NodeJS.ProcessEnv): Plan {
     process.exit(0);
   }
   const smoke = values.smoke;
-  const databaseUrl = env['DATABASE_URL'] || undefined;
-  const redisUrl = env['REDIS_URL'] || undefined;
-  const external: Backend | undefined = databaseUrl && redisUrl ? { name: 'postgres+redis', databaseUrl, redisUrl: benchRedisUrl(redisUrl) } : undefined;
+  const external = externalBackend(env);
   const embedded: Backend = { name: 'embedded' };
 
   let backends: Backend[];

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { createTarget } from './driver/target.ts';
 import { signIn, STEPS, type Step } from './driver/sign-in.ts';
 import { mainThreadCpuNs } from './proc.ts';
-import { benchRedisUrl, type Backend } from './servers/backends.ts';
+import { externalBackend, type Backend } from './servers/backends.ts';
 import { startBaseline } from './servers/baseline.ts';
 import { startProduct } from './servers/product.ts';
 import type { BenchServer } from './servers/server.ts';
@@ -16,9 +16,7 @@ import { createUsers } from './users.ts';
 
 const { values } = parseArgs({ options: { 'sign-ins': { type: 'string', default: '800' }, warm: { type: 'string', default: '1500' }, rounds: { type: 'string', default: '2' } } });
 const [signIns, warm, rounds] = [values['sign-ins'], values.warm, values.rounds].map(Number) as [number, number, number];
-const databaseUrl = process.env['DATABASE_URL'];
-const redisUrl = process.env['REDIS_URL'];
-const backend: Backend = databaseUrl && redisUrl ? { name: 'postgres+redis', databaseUrl, redisUrl: benchRedisUrl(redisUrl) } : { name: 'embedded' };
+const backend: Backend = externalBackend(process.env) ?? { name: 'embedded' };
 const users = createUsers(64);
 
 /** Median µs of main-thread CPU per step over `signIns` sequential sign-ins, after `warm` unmeasured ones. */

@@ -24,6 +24,13 @@ export function benchRedisUrl(redisUrl: string): string {
   return url.href;
 }
 
+/** PostgreSQL + Redis when the environment names both (DATABASE_URL, REDIS_URL), else none. */
+export function externalBackend(env: NodeJS.ProcessEnv): Backend | undefined {
+  const databaseUrl = env['DATABASE_URL'] || undefined;
+  const redisUrl = env['REDIS_URL'] || undefined;
+  return databaseUrl && redisUrl ? { name: 'postgres+redis', databaseUrl, redisUrl: benchRedisUrl(redisUrl) } : undefined;
+}
+
 export interface Schema {
   name: string;
   /** DATABASE_URL for a child process: the schema comes first on its search_path. */

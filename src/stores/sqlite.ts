@@ -59,6 +59,7 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
   if (!hadSetExpiries) moveSetExpiries(db, now());
 
   const statements = {
+    ping: db.prepare('SELECT 1'),
     get: db.prepare<[string, number], { value: string }>('SELECT value FROM kv_entries WHERE key = ? AND expires_at > ?'),
     set: db.prepare('INSERT INTO kv_entries (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at'),
     swap: db.prepare('UPDATE kv_entries SET value = ? WHERE key = ? AND value = ? AND expires_at > ?'),
@@ -144,8 +145,7 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
    * consume or a counter decides exactly as it did alone; one that fails is undone alone (a failed
    * statement, or its own transaction, which becomes a savepoint inside this one).
    */
-  let queued: Array<{ operation: () => unknown; resolve: (value: never) => void; reject: (error: unknown) => void }> = [];
-  let queuedWrite = false;
+  let queued: Array<{ operation: () => unknown; writes: boolean; resolve: (value: unknown) => void; reject: (error: unknown) => void }> = [];
   const runBatch = db.transaction((batch: typeof queued) =>
     batch.map((item) => {
       try {
@@ -158,28 +158,25 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
     }));
   function flush(): void {
     const batch = queued;
-    const write = queuedWrite;
     queued = [];
-    queuedWrite = false;
     if (batch.length === 0) return;
     let outcomes;
     try {
       // A batch that writes takes the write lock first: a read-then-write transaction could not
       // take it later if another process (the admin CLI) committed in between.
-      outcomes = write ? runBatch.immediate(batch) : runBatch.deferred(batch);
+      outcomes = batch.some((item) => item.writes) ? runBatch.immediate(batch) : runBatch.deferred(batch);
     } catch (error) {
       for (const item of batch) item.reject(asStoreError(error));
       return;
     }
     outcomes.forEach((outcome, i) => {
-      if (outcome.ok) batch[i]!.resolve(outcome.value as never);
+      if (outcome.ok) batch[i]!.resolve(outcome.value);
       else batch[i]!.reject(asStoreError(outcome.error));
     });
   }
   function run<T>(operation: () => T, writes = true): Promise<T> {
     if (queued.length === 0) setImmediate(flush);
-    queuedWrite ||= writes;
-    return new Promise<T>((resolve, reject) => queued.push({ operation, resolve: resolve as (value: never) => void, reject }));
+    return new Promise<T>((resolve, reject) => queued.push({ operation, writes, resolve: resolve as (value: unknown) => void, reject }));
   }
   const read = <T>(operation: () => T) => run(operation, false);
 
@@ -229,7 +226,7 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
         const expiresAt = statements.entryExpiry.get(key, time)?.expires_at ?? statements.setExpiry.get(key, time)?.expires_at;
         return expiresAt === undefined || expiresAt === null ? undefined : Math.ceil((expiresAt - time) / 1000);
       }),
-    ping: () => read(() => void db.prepare('SELECT 1').get()),
+    ping: () => read(() => void statements.ping.get()),
     async close() {
       clearInterval(sweeper);
       if (db.open) flush();
