@@ -30,6 +30,8 @@ export interface Started {
   stdout: () => string;
   stderr: () => string;
   exited: Promise<number | null>;
+  /** How it ended, for failure messages: exit code or signal, and what it wrote to stderr. */
+  ending: () => string;
 }
 
 /**
@@ -45,8 +47,12 @@ export function startMain(env: Record<string, string>): Started {
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, stdout: () => out, stderr: () => err, exited };
+  let ended = 'still running';
+  const exited = once(child, 'exit').then(([code, signal]) => {
+    ended = code === null ? `killed by ${String(signal)}` : `exit code ${String(code)}`;
+    return code as number | null;
+  });
+  return { child, stdout: () => out, stderr: () => err, exited, ending: () => `${ended}; stderr: ${err || '(empty)'}` };
 }
 
 export async function waitFor(condition: () => boolean, ms: number): Promise<void> {

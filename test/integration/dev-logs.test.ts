@@ -18,7 +18,7 @@ describe('development logs', () => {
       throw new Error(`did not start: ${run.stderr()} ${run.stdout()}`, { cause: error });
     }
     run.child.kill('SIGTERM');
-    assert.equal(await run.exited, 0);
+    assert.equal(await run.exited, 0, `${run.ending()}\nstdout: ${run.stdout()}`);
 
     const lines = run.stdout().trimEnd().split('\n');
     assert.ok(lines.some((line) => new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\] INFO: ${ready} `).test(line)), run.stdout());
