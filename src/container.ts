@@ -145,7 +145,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       logger,
       hint: 'check REDIS_URL and that Redis is running',
     });
-    const { cached: users, fresh: usersFresh } = withUserCache(createUsersRepository(dataSource), USER_CACHE);
+    const { cached: users, fresh: usersFresh, remember: rememberAccount } = withUserCache(createUsersRepository(dataSource), USER_CACHE);
     const accounts = createAccountsService({ users });
     const groups = createGroupsService({ groups: createGroupsRepository(dataSource) });
     const audit = createAuditLog({ events: createAuditEventsRepository(dataSource), config: { retentionDays: config.auditRetentionDays }, logger });
@@ -168,7 +168,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
     const passkeys = countPasskeySignIns(createPasskeysService({
       config,
       passkeys: createPasskeysRepository(dataSource),
-      users: usersFresh,
+      rememberAccount,
       challenges: createChallengeStore(store),
       logger,
     }), metrics);

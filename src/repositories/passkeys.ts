@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Passkey } from '../db/entities/passkey.ts';
+import type { User } from '../db/entities/user.ts';
 import { guardRepository } from './guard.ts';
 import { statementsFor } from './statements.ts';
 
@@ -9,6 +10,8 @@ export interface PasskeysRepository {
   listByUser(userId: string): Promise<Passkey[]>;
   countByUser(userId: string): Promise<number>;
   findByCredentialId(credentialId: string): Promise<Passkey | null>;
+  /** The passkey and the account it belongs to, read together (one statement for a sign-in). */
+  findByCredentialIdWithOwner(credentialId: string): Promise<{ passkey: Passkey; owner: User } | null>;
   create(passkey: NewPasskey): Promise<Passkey>;
   /**
    * Records a successful sign-in. The update only applies while the stored counter is still
@@ -24,11 +27,16 @@ export function createPasskeysRepository(dataSource: DataSource): PasskeysReposi
   // A sign-in's two statements on this table, written once (statements.ts).
   const statements = statementsFor<Passkey>(dataSource, 'Passkey');
   const byCredentialId = statements.findOneBy('credentialId');
+  const withOwnerByCredentialId = statements.findOneWithParent<User>('credentialId', 'User', 'userId');
   const recordUseWhileCounterIs = statements.update(['counter', 'backedUp', 'lastUsedAt'], ['id', 'counter']);
   return guardRepository({
     listByUser: (userId) => passkeys.find({ where: { userId }, order: { createdAt: 'ASC', id: 'ASC' } }),
     countByUser: (userId) => passkeys.countBy({ userId }),
     findByCredentialId: (credentialId) => byCredentialId(credentialId),
+    async findByCredentialIdWithOwner(credentialId) {
+      const found = await withOwnerByCredentialId(credentialId);
+      return found && { passkey: found.row, owner: found.parent };
+    },
     async create(passkey) {
       const row: Passkey = { ...passkey, id: crypto.randomUUID(), createdAt: new Date(), lastUsedAt: null };
       await passkeys.insert(row);

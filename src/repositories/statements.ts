@@ -6,8 +6,8 @@ import { DependencyUnavailableError } from '../errors.ts';
 import { errorCodes } from '../lib/error-causes.ts';
 
 /**
- * The statements a sign-in runs (a passkey and its account by id, the counter update, the audit
- * row), written once from the entity's TypeORM metadata and sent as plain parameterized SQL: the
+ * The statements a sign-in runs (a passkey with its account, an account by id, the counter
+ * update, the audit row), written once from the entity's TypeORM metadata and sent as plain parameterized SQL: the
  * query builder re-creates and re-parses each query on every call, which was most of TypeORM's
  * share of a sign-in. Values still go through the driver's own conversions (dates, booleans,
  * JSON, column transformers) in both directions, so the rows are the ones a repository returns.
@@ -24,6 +24,11 @@ import { errorCodes } from '../lib/error-causes.ts';
 export interface Statements<T extends ObjectLiteral> {
   /** SELECT every column WHERE `property` = value; null when there is no such row. */
   findOneBy(property: keyof T & string): (value: unknown) => Promise<T | null>;
+  /**
+   * SELECT the row WHERE `property` = value together with the `parent` row its `foreignKey` points
+   * to, in one statement; null when there is no such row (or its parent is gone).
+   */
+  findOneWithParent<P extends ObjectLiteral>(property: keyof T & string, parent: string, foreignKey: keyof T & string): (value: unknown) => Promise<{ row: T; parent: P } | null>;
   /** INSERT a whole row. */
   insert(): (row: T) => Promise<void>;
   /** UPDATE `set` WHERE every `where` property equals its value; resolves to the rows changed. */
@@ -96,13 +101,20 @@ export function statementsFor<T extends ObjectLiteral>(dataSource: DataSource, e
   const { driver } = dataSource;
   const send = sender(dataSource);
   const metadata = (): EntityMetadata => dataSource.getMetadata(entity);
-  const table = () => metadata().tablePath.split('.').map((part) => driver.escape(part)).join('.');
+  const tableOf = (of: EntityMetadata) => of.tablePath.split('.').map((part) => driver.escape(part)).join('.');
+  const table = () => tableOf(metadata());
   const column = (property: string): ColumnMetadata => {
     const found = metadata().findColumnWithPropertyName(property);
     if (!found) throw new Error(`${entity} has no column for "${property}"`);
     return found;
   };
   const parameter = (index: number) => driver.createParameter(`p${index}`, index);
+  /** A row as a repository returns it, from the raw columns (named `alias(i)` when aliased). */
+  const hydrate = (columns: ColumnMetadata[], raw: Record<string, unknown>, alias?: (index: number) => string) => {
+    const row = {} as ObjectLiteral;
+    columns.forEach((of, i) => of.setEntityValue(row, driver.prepareHydratedValue(raw[alias ? alias(i) : of.databaseName], of)));
+    return row;
+  };
   // An absent optional field is stored as NULL, as the repository's insert would.
   const stored = (value: unknown, of: ColumnMetadata) => driver.preparePersistentValue(value, of) ?? null;
   const names = (columns: ColumnMetadata[]) => columns.map((of) => driver.escape(of.databaseName)).join(', ');
@@ -117,10 +129,29 @@ export function statementsFor<T extends ObjectLiteral>(dataSource: DataSource, e
         const run = send(`SELECT ${names(columns)} FROM ${table()} WHERE ${assignments([where], 0, '')} LIMIT 1`);
         return async (value: unknown) => {
           const [raw] = (await run([stored(value, where)])).rows;
-          if (!raw) return null;
-          const row = {} as ObjectLiteral;
-          for (const of of columns) of.setEntityValue(row, driver.prepareHydratedValue(raw[of.databaseName], of));
-          return row as T;
+          return raw ? (hydrate(columns, raw) as T) : null;
+        };
+      }),
+    findOneWithParent: <P extends ObjectLiteral>(property: keyof T & string, parent: string, foreignKey: keyof T & string) =>
+      lazily(() => {
+        const columns = metadata().columns;
+        const parentMetadata = dataSource.getMetadata(parent);
+        const parentColumns = parentMetadata.columns;
+        const [parentKey] = parentMetadata.primaryColumns;
+        if (!parentKey || parentMetadata.primaryColumns.length !== 1) throw new Error(`${parent} needs a one-column primary key`);
+        const where = column(property);
+        // Aliased by position: both tables have an id, a created_at…
+        const [own, theirs] = [(i: number) => `c${i}`, (i: number) => `p${i}`];
+        const selected = (of: ColumnMetadata[], tableAlias: string, alias: (i: number) => string) =>
+          of.map((c, i) => `${tableAlias}.${driver.escape(c.databaseName)} AS ${driver.escape(alias(i))}`).join(', ');
+        const run = send(
+          `SELECT ${selected(columns, 'c', own)}, ${selected(parentColumns, 'p', theirs)} FROM ${table()} c ` +
+            `JOIN ${tableOf(parentMetadata)} p ON p.${driver.escape(parentKey.databaseName)} = c.${driver.escape(column(foreignKey).databaseName)} ` +
+            `WHERE c.${driver.escape(where.databaseName)} = ${parameter(0)} LIMIT 1`,
+        );
+        return async (value: unknown) => {
+          const [raw] = (await run([stored(value, where)])).rows;
+          return raw ? { row: hydrate(columns, raw, own) as T, parent: hydrate(parentColumns, raw, theirs) as P } : null;
         };
       }),
     insert: () =>

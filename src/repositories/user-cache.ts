@@ -13,6 +13,11 @@ export interface CachedUsers {
   cached: UsersRepository;
   /** Reads the database (and refreshes the cache): for sign-in decisions, which must see a disable at once. */
   fresh: UsersRepository;
+  /**
+   * Keeps an account read from the database by other means (a passkey's owner, in the passkey's
+   * statement) as a fresh read would: what the sign-in decided on then serves its next steps.
+   */
+  remember(user: User): void;
 }
 
 /**
@@ -26,14 +31,17 @@ export function withUserCache(users: UsersRepository, { ttlMs, maxEntries, now =
   const entries = new Map<string, { user: User; until: number }>();
   const forget = (id: string) => void entries.delete(id);
 
+  function remember(user: User): void {
+    entries.delete(user.id);
+    // Oldest first out: a Map iterates in insertion order.
+    if (entries.size >= maxEntries) forget(entries.keys().next().value!);
+    entries.set(user.id, { user: { ...user }, until: now() + ttlMs });
+  }
+
   async function load(id: string): Promise<User | null> {
     const user = await users.findById(id);
-    entries.delete(id);
-    if (user) {
-      // Oldest first out: a Map iterates in insertion order.
-      if (entries.size >= maxEntries) forget(entries.keys().next().value!);
-      entries.set(id, { user: { ...user }, until: now() + ttlMs });
-    }
+    if (user) remember(user);
+    else forget(id);
     return user;
   }
 
@@ -73,5 +81,6 @@ export function withUserCache(users: UsersRepository, { ttlMs, maxEntries, now =
       },
     },
     fresh: { ...writes, findById: load },
+    remember,
   };
 }

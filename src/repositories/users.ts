@@ -22,7 +22,7 @@ export interface UsersRepository {
 
 export function createUsersRepository(dataSource: DataSource): UsersRepository {
   const users = dataSource.getRepository<User>('User');
-  // Every sign-in reads its account afresh (statements.ts).
+  // The account by id: read by every step of a sign-in the cache does not serve (statements.ts).
   const byId = statementsFor<User>(dataSource, 'User').findOneBy('id');
   return guardRepository({
     findById: (id) => byId(id),

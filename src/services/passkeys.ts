@@ -16,7 +16,6 @@ import { AppError } from '../errors.ts';
 import type { MessageKey } from '../i18n/translator.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { PasskeysRepository } from '../repositories/passkeys.ts';
-import type { UsersRepository } from '../repositories/users.ts';
 import type { ChallengeStore } from '../stores/challenges.ts';
 
 /** EdDSA, ES256, RS256, in order of preference. */
@@ -37,7 +36,8 @@ export interface PasskeysConfig {
 export interface PasskeysDeps {
   config: PasskeysConfig;
   passkeys: PasskeysRepository;
-  users: UsersRepository;
+  /** Where the account read with a sign-in's passkey is kept for the sign-in's next steps (user-cache.ts). */
+  rememberAccount: (user: User) => void;
   challenges: ChallengeStore;
   logger: Logger;
 }
@@ -94,7 +94,7 @@ const rejected = (messageKey: MessageKey) =>
  * sign-in can never complete another.
  */
 export function createPasskeysService(deps: PasskeysDeps) {
-  const { config, passkeys, users, challenges, logger } = deps;
+  const { config, passkeys, rememberAccount, challenges, logger } = deps;
   // ISSUER's origin, then the related ones: any other origin in clientDataJSON is refused as before.
   const expectedOrigin = [config.origin, ...(config.relatedOrigins ?? [])];
 
@@ -181,12 +181,16 @@ export function createPasskeysService(deps: PasskeysDeps) {
       response: AuthenticationResponseJSON,
       beforeVerify: (userId: string) => Promise<void> = async () => {},
     ): Promise<User> {
-      // Both before any signature work; neither depends on the other.
-      const [pending, passkey] = await Promise.all([challenges.take(owner), passkeys.findByCredentialId(response.id)]);
+      // Both before any signature work; neither depends on the other. The account comes with its
+      // passkey, in one statement: read a millisecond before the signature check rather than after
+      // it, which changes nothing for the decision (a disable that lands at the same moment ends the
+      // sessions and tokens in the store either way).
+      const [pending, found] = await Promise.all([challenges.take(owner), passkeys.findByCredentialIdWithOwner(response.id)]);
       if (!pending) throw rejected('passkeyError.signInExpired');
       // Said in a field too, so the page can ask the browser to forget the passkey (signalUnknownCredential);
       // the message already said as much, and only to a holder of this sign-in's challenge.
-      if (!passkey) throw new AppError('passkey_rejected', { status: 400, messageKey: 'passkeyError.unknown', details: { unknown_credential: true } });
+      if (!found) throw new AppError('passkey_rejected', { status: 400, messageKey: 'passkeyError.unknown', details: { unknown_credential: true } });
+      const { passkey, owner: user } = found;
       if (pending.userId && passkey.userId !== pending.userId) {
         throw rejected('passkeyError.otherAccount');
       }
@@ -215,13 +219,11 @@ export function createPasskeysService(deps: PasskeysDeps) {
       }
       if (!verification.verified) throw rejected('passkeyError.unverified');
       const { newCounter, credentialBackedUp } = verification.authenticationInfo;
-      // Side by side: the account is needed either way, and neither waits for the other.
-      const [recorded, user] = await Promise.all([
-        passkeys.recordUse(passkey.id, passkey.counter, { counter: newCounter, backedUp: credentialBackedUp }),
-        users.findById(passkey.userId),
-      ]);
+      const recorded = await passkeys.recordUse(passkey.id, passkey.counter, { counter: newCounter, backedUp: credentialBackedUp });
       if (!recorded) throw rejected('passkeyError.replayed');
-      if (!user || user.disabledAt) throw rejected('passkeyError.disabled');
+      if (user.disabledAt) throw rejected('passkeyError.disabled');
+      // The sign-in's next steps (consent, tokens, claims) read the account through the cache.
+      rememberAccount(user);
       return user;
     },
 

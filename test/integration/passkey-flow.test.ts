@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Passkey } from '../../src/db/entities/passkey.ts';
 import type { User } from '../../src/db/entities/user.ts';
+import { createUsersRepository } from '../../src/repositories/users.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { BACKEND } from '../helpers/backends.ts';
 import {
@@ -114,6 +115,22 @@ describe(`passkey sign-in flows over HTTP (${BACKEND})`, () => {
     const { redirectTo } = (await response.json()) as { redirectTo: string };
     const { sub } = await redeemCode(app.url, await followToCallback(b, redirectTo), request);
     assert.equal(sub, ada.sub);
+  });
+
+  test('an account disabled elsewhere (the admin CLI) is refused at the passkey check at once, though this process cached it', async () => {
+    const { authenticator, sub } = await signUpAndRegister(app.url, { username: 'dis', email: 'dis@example.com', ip: '203.0.113.49' });
+    assert.equal(await signInAgain(authenticator), sub, 'signed in: the account is in the cache now');
+    const elsewhere = createUsersRepository(app.container.dataSource);
+    await elsewhere.setDisabled(sub, new Date());
+    const b = browser();
+    const request = await authorize(b);
+    const options = await authenticationOptions(b, request.uid, 'autofill');
+    const response = await postAuthentication(b, request.uid, 'autofill', authenticator.authenticate(options));
+    assert.equal(response.status, 400);
+    assert.equal(((await response.json()) as { error: string }).error, 'passkey_rejected');
+    assert.equal(b.cookies.has('idp_remember'), false);
+    await elsewhere.setDisabled(sub, null);
+    assert.equal(await signInAgain(authenticator), sub, 'enabled again: signs in');
   });
 
   test('a synced passkey (counter always 0) signs in again and again', async () => {

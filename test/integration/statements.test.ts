@@ -58,6 +58,16 @@ describe(`a sign-in's statements read and write what TypeORM does (${BACKEND})`,
     assert.equal(await statementsFor<User>(dataSource, 'User').findOneBy('id')('00000000-0000-4000-8000-000000000000'), null);
   });
 
+  test('a passkey with its account in one statement: both as findOneBy gives them, null for none', async () => {
+    const { user, passkey } = await someone('hedy');
+    const withOwner = statementsFor<Passkey>(dataSource, 'Passkey').findOneWithParent<User>('credentialId', 'User', 'userId');
+    const found = await withOwner(passkey.credentialId);
+    assert.deepEqual(found?.row, await dataSource.getRepository<Passkey>('Passkey').findOneBy({ id: passkey.id }));
+    assert.deepEqual(found?.parent, await dataSource.getRepository<User>('User').findOneBy({ id: user.id }));
+    assert.notEqual(found?.row.id, found?.parent.id, 'each table its own id, though both columns are called id');
+    assert.equal(await withOwner('cred-nobody'), null);
+  });
+
   test('an update applies only while its condition holds, and says how many rows it changed', async () => {
     const { passkey } = await someone('grace');
     const recordUse = statementsFor<Passkey>(dataSource, 'Passkey').update(['counter', 'backedUp', 'lastUsedAt'], ['id', 'counter']);

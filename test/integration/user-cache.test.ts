@@ -57,6 +57,17 @@ describe(`the user cache over the real database (${BACKEND})`, () => {
     assert.ok((await users.cached.findById(cy.id))?.disabledAt, 'and the cache now serves what it read');
   });
 
+  test('an account remembered from another read serves like a fresh read, as a copy', async () => {
+    const gus = await elsewhere.create({ username: 'gus', email: 'gus@example.com', name: 'Gus' });
+    const read = (await elsewhere.findById(gus.id))!;
+    await elsewhere.update(gus.id, { name: 'Gus 2' });
+    users.remember(read);
+    read.name = 'changed by the caller';
+    assert.equal((await users.cached.findById(gus.id))?.name, 'Gus', 'what was remembered, not the database, within the TTL');
+    clock += 2_000;
+    assert.equal((await users.cached.findById(gus.id))?.name, 'Gus 2', 'after it, the database');
+  });
+
   test('what a caller does to its copy does not change the cache; the oldest entry goes first', async () => {
     const [d, e, f] = await Promise.all(['dee', 'eve', 'fay'].map((username) => elsewhere.create({ username, email: `${username}@example.com`, name: username })));
     const copy = (await users.cached.findById(d!.id))!;
