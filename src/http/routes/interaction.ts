@@ -123,6 +123,10 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
   const requester = (ctx: Context, details: Interaction) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent'), i18n: i18nOf(ctx, details) });
 
   router.get('/', async (ctx) => {
+    // Asked beside the interaction (one round trip to the store instead of two), and used only
+    // once the interaction proves to be this browser's.
+    const stateRead = states.get(String(ctx.params['uid']));
+    stateRead.catch(() => {});
     const details = await loadInteraction(provider, ctx);
     const uid = details.uid;
     // A device sign-in (RFC 8628) is confirmed on its own page; it answers /consent like this one.
@@ -150,7 +154,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
         return;
       }
     }
-    const state = await states.get(uid);
+    const state = await stateRead;
     if (state.provenUserId && state.finishNow) {
       await states.clear(uid);
       await finishForForm(provider, ctx, { login: { accountId: state.provenUserId, amr: PROVEN_BY_LINK_OR_CODE } });
