@@ -95,10 +95,12 @@ export function passkeyRoutes(deps: PasskeyRoutesDeps): Router {
       throw error;
     }
     rememberedUser.set(ctx, user.id, deps.config.origin.startsWith('https:'));
-    // The passkey is proven: the charges go back (with the username step's look-up, when it was this
+    // The passkey is proven: the charges go back (and the username step's look-up, when it was this
     // account) alongside finishing the interaction, not before it.
-    const refunds = states.take(details.uid).then((state) =>
-      throttle.refund(state.userId === user.id && state.lookupCharge ? [...charges, state.lookupCharge] : charges));
+    const refunds = Promise.all([
+      throttle.refund(charges),
+      states.take(details.uid).then((state) => (state.userId === user.id && state.lookupCharge ? throttle.refund([state.lookupCharge]) : undefined)),
+    ]);
     const [signals] = await Promise.all([
       signalsWanted ? passkeys.signalsFor(user) : undefined,
       finishForScript(provider, ctx, { login: { accountId: user.id, amr: PROVEN_BY_PASSKEY } }),
