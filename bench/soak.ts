@@ -3,7 +3,9 @@
 // (embedded otherwise). Each visit is a whole passkey sign-in followed by signing out, so a
 // steady state exists: what keeps growing is a leak. Every sample (30 s) records sign-ins,
 // errors, latency, the server's resident memory and the Redis keys by kind; the verdict lines say
-// whether errors stayed at 0, RSS within ±10 % and the key count within ±10 % after warm-up.
+// whether errors stayed at 0, RSS within ±10 % and the key count within ±10 % after warm-up. The
+// keys are counted between visits: new ones wait a moment while those under way finish, so the
+// count is what visits leave behind, not how many happened to be in flight.
 //
 //   npm run bench:soak -- [--seconds 600] [--sample 30] [--warmup 60] [--backend embedded|postgres+redis] [--json FILE]
 import { writeFileSync } from 'node:fs';
@@ -32,8 +34,13 @@ interface Sample {
   p99Ms: number;
   cpuMsPerVisit: number;
   rssMiB: number;
+  /** Between visits (none under way). */
   redisKeys: number | undefined;
   keysByKind: Record<string, number>;
+  /** At the sample's moment, with visits under way: for comparison. */
+  redisKeysInFlight: number | undefined;
+  /** How long new visits waited for the count between visits. */
+  pausedMs: number;
 }
 
 /** Counters the visits add to while a sample is open. */
@@ -68,9 +75,38 @@ async function redisKeysByKind(redis: Redis): Promise<Record<string, number>> {
   return kinds;
 }
 
+/** Holds new visits back while closed, and says when those under way have finished. */
+class Gate {
+  private inFlight = 0;
+  private closed: { until: Promise<void>; open: () => void } | undefined;
+  private drained: (() => void) | undefined;
+  async enter(): Promise<void> {
+    while (this.closed) await this.closed.until;
+    this.inFlight++;
+  }
+  leave(): void {
+    this.inFlight--;
+    if (this.inFlight === 0) this.drained?.();
+  }
+  /** Resolves once no visit is under way; none starts until `open()`. */
+  async close(): Promise<void> {
+    let open = () => {};
+    const until = new Promise<void>((resolve) => (open = resolve));
+    this.closed = { until, open };
+    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    this.drained = undefined;
+  }
+  open(): void {
+    const closed = this.closed;
+    this.closed = undefined;
+    closed?.open();
+  }
+}
+
 /** Visits (sign-in, then sign-out) by `virtualUsers` at once until the deadline, at `rate` per second if given. */
-async function visit(target: Target, people: readonly Person[], tally: Tally, options: { seconds: number; rate?: number }): Promise<void> {
-  await runVirtualUsers(people, { virtualUsers: VIRTUAL_USERS, ...options }, async (person) => {
+async function visit(target: Target, people: readonly Person[], tally: Tally, options: { seconds: number; rate?: number; gate?: Gate }): Promise<void> {
+  await runVirtualUsers(people, { virtualUsers: VIRTUAL_USERS, seconds: options.seconds, rate: options.rate }, async (person) => {
+    await options.gate?.enter();
     const began = performance.now();
     try {
       const browser = new Visit(target.connections, person.ip);
@@ -81,6 +117,8 @@ async function visit(target: Target, people: readonly Person[], tally: Tally, op
     } catch (error) {
       tally.errors++;
       if (tally.errorSamples.length < 5) tally.errorSamples.push((error as Error).message);
+    } finally {
+      options.gate?.leave();
     }
   });
 }
@@ -140,14 +178,21 @@ try {
   progress(`peak ${(peak.visits / 6).toFixed(1)} visits/s (${peak.errors} errors); soaking at ${rate.toFixed(1)}/s for ${seconds} s`);
 
   const tally = new Tally();
+  const gate = new Gate();
   const began = performance.now();
-  const load = visit(target, people, tally, { seconds, rate });
+  const load = visit(target, people, tally, { seconds, rate, gate });
   let cpuBefore = cpuMs(pid);
   for (let at = sampleSeconds; at <= seconds; at += sampleSeconds) {
     await sleep(Math.max(0, began + at * 1000 - performance.now()));
     const taken = tally.take();
     const cpuNow = cpuMs(pid);
+    const inFlight = redis ? await redisKeysByKind(redis) : {};
+    const paused = performance.now();
+    await gate.close();
     const keysByKind = redis ? await redisKeysByKind(redis) : {};
+    gate.open();
+    const pausedMs = performance.now() - paused;
+    const total = (kinds: Record<string, number>) => Object.values(kinds).reduce((sum, n) => sum + n, 0);
     const latency = summarize(taken.durations);
     const sample: Sample = {
       atSeconds: at,
@@ -157,12 +202,14 @@ try {
       p99Ms: latency.p99,
       cpuMsPerVisit: taken.visits > 0 ? (cpuNow - cpuBefore) / taken.visits : Number.NaN,
       rssMiB: memoryMiB(pid).rss,
-      redisKeys: redis ? Object.values(keysByKind).reduce((sum, n) => sum + n, 0) : undefined,
+      redisKeys: redis ? total(keysByKind) : undefined,
       keysByKind,
+      redisKeysInFlight: redis ? total(inFlight) : undefined,
+      pausedMs,
     };
     cpuBefore = cpuNow;
     samples.push(sample);
-    progress(`${at} s: ${sample.visits} visits, ${sample.errors} errors, p99 ${sample.p99Ms.toFixed(0)} ms, RSS ${sample.rssMiB.toFixed(0)} MiB${sample.redisKeys === undefined ? '' : `, ${sample.redisKeys} Redis keys`}`);
+    progress(`${at} s: ${sample.visits} visits, ${sample.errors} errors, p99 ${sample.p99Ms.toFixed(0)} ms, RSS ${sample.rssMiB.toFixed(0)} MiB${sample.redisKeys === undefined ? '' : `, ${sample.redisKeys} Redis keys between visits (${sample.redisKeysInFlight} with visits under way)`}`);
   }
   await load;
   outcome.errorSamples = tally.errorSamples;
@@ -180,14 +227,14 @@ const kinds = [...new Set(samples.flatMap((sample) => Object.keys(sample.keysByK
 const out = [
   `# soak: ${backend.name}, ${seconds} s at ${outcome.rate.toFixed(1)} visits/s (half of peak), each a passkey sign-in and a sign-out; ${VIRTUAL_USERS} virtual users`,
   '',
-  `| s | visits | errors | p50 ms | p99 ms | CPU ms/visit | RSS MiB |${redis ? ' Redis keys |' : ''}`,
-  `|---|---|---|---|---|---|---|${redis ? '---|' : ''}`,
-  ...samples.map((s) => `| ${s.atSeconds} | ${s.visits} | ${s.errors} | ${s.p50Ms.toFixed(0)} | ${s.p99Ms.toFixed(0)} | ${s.cpuMsPerVisit.toFixed(1)} | ${s.rssMiB.toFixed(0)} |${redis ? ` ${s.redisKeys} |` : ''}`),
+  `| s | visits | errors | p50 ms | p99 ms | CPU ms/visit | RSS MiB |${redis ? ' Redis keys between visits | with visits under way | paused ms |' : ''}`,
+  `|---|---|---|---|---|---|---|${redis ? '---|---|---|' : ''}`,
+  ...samples.map((s) => `| ${s.atSeconds} | ${s.visits} | ${s.errors} | ${s.p50Ms.toFixed(0)} | ${s.p99Ms.toFixed(0)} | ${s.cpuMsPerVisit.toFixed(1)} | ${s.rssMiB.toFixed(0)} |${redis ? ` ${s.redisKeys} | ${s.redisKeysInFlight} | ${s.pausedMs.toFixed(0)} |` : ''}`),
   '',
   ...(kinds.length > 0 ? [`Redis keys by kind, first and last sample: ${kinds.map((kind) => `${kind} ${samples[0]?.keysByKind[kind] ?? 0} → ${samples.at(-1)?.keysByKind[kind] ?? 0}`).join(', ')}`, ''] : []),
   `- errors: ${errors} of ${visits + errors} visits${errors === 0 ? '' : ` (${outcome.errorSamples.join('; ')})`}`,
   `- RSS after ${warmupSeconds} s: ${rss.ok ? 'flat' : 'NOT flat'}, at most ${(rss.worst * 100).toFixed(1)} % from its first settled sample`,
-  ...(keys ? [`- Redis keys after ${warmupSeconds} s: ${keys.ok ? 'flat' : 'NOT flat'}, at most ${(keys.worst * 100).toFixed(1)} % from the first settled sample`] : []),
+  ...(keys ? [`- Redis keys between visits after ${warmupSeconds} s: ${keys.ok ? 'flat' : 'NOT flat'}, at most ${(keys.worst * 100).toFixed(1)} % from the first settled sample`] : []),
 ];
 console.log(out.join('\n'));
 if (values.json) writeFileSync(values.json, `${JSON.stringify({ backend: backend.name, seconds, rate: outcome.rate, samples }, null, 2)}\n`);
