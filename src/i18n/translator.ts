@@ -55,6 +55,8 @@ export function createTranslator(lang: Language, options: { lenient?: boolean } 
     const template = typeof message === 'string'
       ? message
       : message[plurals.select(Number(vars['count'] ?? 0)) as keyof typeof message] ?? message.other;
+    // Most messages have no placeholder: a page shows dozens of them.
+    if (!template.includes('{')) return template;
     return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
       const value = vars[name];
       if (value === undefined) {
