@@ -108,7 +108,6 @@ async function main(): Promise<void> {
   const server = createServer(app.callback());
   const shutdown = installGracefulShutdown(server, { idleGraceMs: IDLE_GRACE_MS, drainTimeoutMs: DRAIN_TIMEOUT_MS });
   await listenOrFail(server, config.host, config.port, 'PORT', container);
-  logger.info({ issuer: config.issuer, listen: `${config.host}:${config.port}` }, `ready: ${config.issuer}`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -122,8 +121,11 @@ async function main(): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   };
+  // Before "ready" is out: until a listener exists the signal's default action ends the process
+  // at once, and whoever waits for that line (a supervisor, a test) may stop us right after it.
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  logger.info({ issuer: config.issuer, listen: `${config.host}:${config.port}` }, `ready: ${config.issuer}`);
 }
 
 await main();
