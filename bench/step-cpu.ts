@@ -2,19 +2,22 @@
 // what the server's main thread spent between two replies is that step's own work. Ticks of
 // /proc/<pid>/stat are too coarse for one request; the scheduler's nanosecond count is not.
 // Less noisy than the load rows (nothing waits on anything else), and it says which step to look at.
+// With --against REV, the product as it was at that git revision takes the baseline's place: did
+// a change make the sign-in cheaper (this machine's noise is about 3 % per step between rounds)?
 //
-//   node bench/step-cpu.ts [--sign-ins 800] [--warm 1500] [--rounds 2]    (DATABASE_URL + REDIS_URL: PostgreSQL + Redis)
+//   node bench/step-cpu.ts [--sign-ins 800] [--warm 1500] [--rounds 2] [--against REV]    (DATABASE_URL + REDIS_URL: PostgreSQL + Redis)
 import { parseArgs } from 'node:util';
 import { createTarget } from './driver/target.ts';
 import { signIn, STEPS, type Step } from './driver/sign-in.ts';
 import { mainThreadCpuNs } from './proc.ts';
 import { externalBackend, type Backend } from './servers/backends.ts';
 import { startBaseline } from './servers/baseline.ts';
+import { checkOut, type Checkout } from './servers/checkout.ts';
 import { startProduct } from './servers/product.ts';
 import type { BenchServer } from './servers/server.ts';
 import { createUsers } from './users.ts';
 
-const { values } = parseArgs({ options: { 'sign-ins': { type: 'string', default: '800' }, warm: { type: 'string', default: '1500' }, rounds: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { 'sign-ins': { type: 'string', default: '800' }, warm: { type: 'string', default: '1500' }, rounds: { type: 'string', default: '2' }, against: { type: 'string' } } });
 const [signIns, warm, rounds] = [values['sign-ins'], values.warm, values.rounds].map(Number) as [number, number, number];
 const backend: Backend = externalBackend(process.env) ?? { name: 'embedded' };
 const users = createUsers(64);
@@ -41,21 +44,36 @@ async function measure(server: BenchServer): Promise<Record<Step, number>> {
 }
 
 // Rounds take turns (baseline, product, baseline, …) so a change in the machine's speed hits both.
+let against: Checkout | undefined;
+try {
+  against = values.against ? await checkOut(values.against) : undefined;
+} catch (error) {
+  console.error(`error: ${(error as Error).message}`);
+  process.exit(2);
+}
+const servers = {
+  baseline: { label: against ? `product at ${against.revision}` : 'bare oidc-provider', start: against?.startProduct ?? startBaseline },
+  product: { label: against ? 'this tree' : 'this product', start: startProduct },
+};
 const results: Record<'baseline' | 'product', Array<Record<Step, number>>> = { baseline: [], product: [] };
-for (let round = 0; round < rounds; round++) {
-  for (const name of ['baseline', 'product'] as const) {
-    const server = await (name === 'product' ? startProduct : startBaseline)(backend, users, {});
-    try {
-      results[name].push(await measure(server));
-      console.error(`[step-cpu] ${backend.name}: ${name}, round ${round + 1} of ${rounds}`);
-    } finally {
-      await server.cleanup();
+try {
+  for (let round = 0; round < rounds; round++) {
+    for (const name of ['baseline', 'product'] as const) {
+      const server = await servers[name].start(backend, users, {});
+      try {
+        results[name].push(await measure(server));
+        console.error(`[step-cpu] ${backend.name}: ${servers[name].label}, round ${round + 1} of ${rounds}`);
+      } finally {
+        await server.cleanup();
+      }
     }
   }
+} finally {
+  against?.remove();
 }
 const best = (name: 'baseline' | 'product', step: Step) => Math.min(...results[name].map((round) => round[step]));
 console.log(`\n## Server CPU per step, one sign-in at a time (${backend.name}; median µs, the lower of ${rounds} rounds)\n`);
-console.log('| step | bare oidc-provider | this product | product / baseline |\n|---|---|---|---|');
+console.log(`| step | ${servers.baseline.label} | ${servers.product.label} | ratio |\n|---|---|---|---|`);
 let [baselineTotal, productTotal] = [0, 0];
 for (const step of STEPS) {
   const [baseline, product] = [best('baseline', step), best('product', step)];

@@ -1,0 +1,39 @@
+// Another revision of this repository, checked out beside the working tree (a git worktree that
+// shares node_modules), so its product can be measured against this tree's in the same run.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { startProduct } from './product.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface Checkout {
+  /** The revision as given, for tables. */
+  revision: string;
+  startProduct: typeof startProduct;
+  remove(): void;
+}
+
+export async function checkOut(revision: string): Promise<Checkout> {
+  const git = (...args: string[]) => execFileSync('git', ['-C', ROOT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  let commit: string;
+  try {
+    commit = git('rev-parse', '--verify', '--quiet', `${revision}^{commit}`);
+  } catch {
+    throw new Error(`--against ${revision}: not a commit of this repository`);
+  }
+  const folder = path.join(mkdtempSync(path.join(tmpdir(), 'idp-bench-against-')), 'tree');
+  git('worktree', 'add', '--detach', folder, commit);
+  const remove = () => git('worktree', 'remove', '--force', folder);
+  try {
+    // Same dependencies as this tree: what differs is the product's own code.
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(folder, 'node_modules'));
+    const module = (await import(path.join(folder, 'bench/servers/product.ts'))) as { startProduct: typeof startProduct };
+    return { revision, startProduct: module.startProduct, remove };
+  } catch (error) {
+    remove();
+    throw error;
+  }
+}
