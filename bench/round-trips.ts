@@ -72,6 +72,8 @@ try {
   await signIn(target, people[0]!, (step) => marks.push({ step, redis: commands.length, log: logSize() }));
   await new Promise((resolve) => setTimeout(resolve, 100));
   monitor.disconnect();
+  // Its keep-alive sockets would keep this script running after the report.
+  await target.connections.close();
   const perStep = new Map<Step, { redis: string[]; sql: string[] }>();
   let previous = start;
   for (const mark of marks) {
