@@ -5,12 +5,23 @@ import compose from 'koa-compose';
 /** Where a route's path stops being literal: a parameter, a wildcard, an optional group. */
 const FIRST_PATTERN_CHARACTER = /[:*({]/;
 
+/** A request path as the tests read it, worked out once per request: lower case, and without trailing slashes. */
+interface RequestPath {
+  lower: string;
+  trimmed: string;
+}
+
+function requestPathOf(path: string): RequestPath {
+  const lower = path.toLowerCase();
+  return { lower, trimmed: lower.length > 1 ? lower.replace(/\/+$/, '') : lower };
+}
+
 /**
  * Whether a request path could match any route of these routers: a literal route must equal it
  * (a trailing slash aside), a route with parameters must share its literal start. Generous on
  * purpose, never narrower than the routers themselves; case-insensitive like them.
  */
-export function routePathTest(routers: readonly Router[]): (path: string) => boolean {
+function pathTestOf(routers: readonly Router[]): (path: RequestPath) => boolean {
   const exact = new Set<string>();
   const prefixes = new Set<string>();
   for (const router of routers) {
@@ -20,16 +31,17 @@ export function routePathTest(routers: readonly Router[]): (path: string) => boo
       if (typeof layer.path !== 'string') return () => true;
       const path = layer.path.toLowerCase();
       const pattern = path.search(FIRST_PATTERN_CHARACTER);
-      if (pattern === -1) exact.add(path.length > 1 ? path.replace(/\/+$/, '') : path);
+      if (pattern === -1) exact.add(requestPathOf(path).trimmed);
       else prefixes.add(path.slice(0, pattern));
     }
   }
   const starts = [...prefixes];
-  return (requestPath) => {
-    const path = requestPath.toLowerCase();
-    if (exact.has(path.length > 1 ? path.replace(/\/+$/, '') : path)) return true;
-    return starts.some((start) => path.startsWith(start));
-  };
+  return ({ lower, trimmed }) => exact.has(trimmed) || starts.some((start) => lower.startsWith(start));
+}
+
+export function routePathTest(routers: readonly Router[]): (path: string) => boolean {
+  const test = pathTestOf(routers);
+  return (path) => test(requestPathOf(path));
 }
 
 /**
@@ -42,15 +54,15 @@ export function routePathTest(routers: readonly Router[]): (path: string) => boo
 export function gatedRoutes(routers: readonly Router[]): Middleware {
   // Router middleware expects the router's context type; at this point in the chain it is a plain Koa context.
   const gated = routers.map((router) => ({
-    mayMatch: routePathTest([router]),
+    mayMatch: pathTestOf([router]),
     handle: compose([router.routes(), router.allowedMethods()] as Middleware[]),
   }));
-  const from = (index: number, ctx: Parameters<Middleware>[0], next: () => Promise<unknown>): Promise<unknown> => {
+  const from = (index: number, path: RequestPath, ctx: Parameters<Middleware>[0], next: () => Promise<unknown>): Promise<unknown> => {
     for (let i = index; i < gated.length; i++) {
       const { mayMatch, handle } = gated[i]!;
-      if (mayMatch(ctx.path)) return handle(ctx, () => from(i + 1, ctx, next));
+      if (mayMatch(path)) return handle(ctx, () => from(i + 1, path, ctx, next));
     }
     return next();
   };
-  return (ctx, next) => from(0, ctx, next);
+  return (ctx, next) => from(0, requestPathOf(ctx.path), ctx, next);
 }
