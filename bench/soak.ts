@@ -19,7 +19,7 @@ import { signOut } from './driver/sign-out.ts';
 import { summarize } from './driver/stats.ts';
 import { createTarget } from './driver/target.ts';
 import { cpuMs, memoryMiB } from './proc.ts';
-import { benchRedisUrl, PRODUCT_REDIS_PREFIX, type Backend } from './servers/backends.ts';
+import { externalBackend, PRODUCT_REDIS_PREFIX, type Backend } from './servers/backends.ts';
 import { startProduct } from './servers/product.ts';
 import { createUsers } from './users.ts';
 
@@ -145,12 +145,11 @@ if (![seconds, sampleSeconds, warmupSeconds].every((n) => Number.isFinite(n) && 
   console.error('usage: npm run bench:soak -- [--seconds 600] [--sample 30] [--warmup 60] [--backend embedded|postgres+redis] [--json FILE]');
   process.exit(2);
 }
-const databaseUrl = process.env['DATABASE_URL'] || undefined;
-const redisUrl = process.env['REDIS_URL'] || undefined;
-const backendName = values.backend ?? (databaseUrl && redisUrl ? 'postgres+redis' : 'embedded');
+const external = externalBackend(process.env);
+const backendName = values.backend ?? (external ? 'postgres+redis' : 'embedded');
 let backend: Backend;
 if (backendName === 'embedded') backend = { name: 'embedded' };
-else if (backendName === 'postgres+redis' && databaseUrl && redisUrl) backend = { name: 'postgres+redis', databaseUrl, redisUrl: benchRedisUrl(redisUrl) };
+else if (backendName === 'postgres+redis' && external) backend = external;
 else {
   console.error(`--backend ${backendName}: needs DATABASE_URL and REDIS_URL (or --backend embedded)`);
   process.exit(2);
@@ -186,11 +185,15 @@ try {
     await sleep(Math.max(0, began + at * 1000 - performance.now()));
     const taken = tally.take();
     const cpuNow = cpuMs(pid);
+    // Without Redis there are no keys to count, and no reason to hold the visits back.
     const inFlight = redis ? await redisKeysByKind(redis) : {};
     const paused = performance.now();
-    await gate.close();
-    const keysByKind = redis ? await redisKeysByKind(redis) : {};
-    gate.open();
+    let keysByKind: Record<string, number> = {};
+    if (redis) {
+      await gate.close();
+      keysByKind = await redisKeysByKind(redis);
+      gate.open();
+    }
     const pausedMs = performance.now() - paused;
     const total = (kinds: Record<string, number>) => Object.values(kinds).reduce((sum, n) => sum + n, 0);
     const latency = summarize(taken.durations);
