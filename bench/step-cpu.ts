@@ -19,6 +19,10 @@ import { createUsers } from './users.ts';
 
 const { values } = parseArgs({ options: { 'sign-ins': { type: 'string', default: '800' }, warm: { type: 'string', default: '1500' }, rounds: { type: 'string', default: '2' }, against: { type: 'string' } } });
 const [signIns, warm, rounds] = [values['sign-ins'], values.warm, values.rounds].map(Number) as [number, number, number];
+if (![signIns, warm, rounds].every((n) => Number.isInteger(n) && n >= 0) || signIns < 1 || rounds < 1) {
+  console.error('usage: npm run bench:steps -- [--sign-ins 800] [--warm 1500] [--rounds 2] [--against REV] (whole numbers; sign-ins and rounds at least 1)');
+  process.exit(2);
+}
 const backend: Backend = externalBackend(process.env) ?? { name: 'embedded' };
 const users = createUsers(64);
 
