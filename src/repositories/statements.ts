@@ -9,9 +9,10 @@ import { errorCodes } from '../lib/error-causes.ts';
  * The statements a sign-in runs (a passkey with its account, an account by id, the counter
  * update, the audit row), written once from the entities' TypeORM metadata and sent as plain
  * parameterized SQL: the query builder re-creates and re-parses each query on every call, which
- * was most of TypeORM's share of a sign-in. Values still go through the driver's own conversions (dates, booleans,
- * JSON, column transformers) in both directions, so the rows are the ones a repository returns.
- * The SQL is made on first use: the metadata exists once the DataSource is initialized.
+ * was most of TypeORM's share of a sign-in. Values still go through the driver's own conversions
+ * (dates, booleans, JSON, column transformers) in both directions, so the rows are the ones a
+ * repository returns. The SQL is made on first use: the metadata exists once the DataSource is
+ * initialized.
  *
  * They go straight to the driver, not through TypeORM's query runner. On PostgreSQL they are
  * named prepared statements, sent to the driver's pool: the server parses and plans each once per
