@@ -46,6 +46,8 @@ function lookupEntriesOf(model: string, payload: AdapterPayload): { keys: string
   return { keys, list };
 }
 
+const parsed = (raw: string | undefined) => (raw === undefined ? undefined : (JSON.parse(raw) as AdapterPayload));
+
 /** The models whose payloads can have lookup entries: only their destroy reads the payload first. */
 const WITH_LOOKUP_ENTRIES = new Set(['Session', 'Grant', 'DeviceCode']);
 
@@ -85,24 +87,16 @@ export class StoreAdapter implements Adapter {
   }
 
   find(id: string): Promise<AdapterPayload | undefined> {
-    return forProvider(async () => {
-      const raw = await this.store.get(modelKey(this.model, id));
-      return raw === undefined ? undefined : (JSON.parse(raw) as AdapterPayload);
-    });
+    return forProvider(async () => parsed(await this.store.get(modelKey(this.model, id))));
   }
 
+  /** Through the uid's index entry in one look-up (token and userinfo check the session by uid). */
   findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return forProvider(async () => {
-      const id = await this.store.get(uidKey(uid));
-      return id === undefined ? undefined : this.find(id);
-    });
+    return forProvider(async () => parsed(await this.store.getVia(uidKey(uid), modelKey(this.model, ''))));
   }
 
   findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return forProvider(async () => {
-      const id = await this.store.get(userCodeKey(userCode));
-      return id === undefined ? undefined : this.find(id);
-    });
+    return forProvider(async () => parsed(await this.store.getVia(userCodeKey(userCode), modelKey(this.model, ''))));
   }
 
   /**

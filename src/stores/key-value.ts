@@ -15,6 +15,12 @@ export type ConsumeOutcome = { outcome: 'marked' } | { outcome: 'already'; value
 export interface KeyValueStore {
   readonly kind: 'redis' | 'sqlite' | 'memory';
   get(key: string): Promise<string | undefined>;
+  /**
+   * A look-up through an index entry: the value at `prefix` + (the value at `indexKey`), or
+   * undefined when either is missing. One statement in the embedded store; on Redis two reads,
+   * as a script may touch only the keys it is given and the second key is not known beforehand.
+   */
+  getVia(indexKey: string, prefix: string): Promise<string | undefined>;
   /** Stores `value` for `ttlSeconds` (a whole number ≥ 1), replacing any previous value. */
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   /**

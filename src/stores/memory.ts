@@ -61,6 +61,10 @@ export function createMemoryStore(now: () => number = Date.now): KeyValueStore {
     async get(key) {
       return text(live(key));
     },
+    async getVia(indexKey, prefix) {
+      const target = text(live(indexKey));
+      return target === undefined ? undefined : text(live(prefix + target));
+    },
     async set(key, value, ttlSeconds) {
       write({ kind: 'set', key, value, ttlSeconds });
     },

@@ -252,6 +252,11 @@ export function createRedisStore({ url, prefix = 'idp:' }: RedisStoreOptions): K
   return {
     kind: 'redis',
     get: (key) => call(async () => (await redis.get(key)) ?? undefined),
+    getVia: (indexKey, prefix) =>
+      call(async () => {
+        const target = await redis.get(indexKey);
+        return target === null ? undefined : ((await redis.get(prefix + target)) ?? undefined);
+      }),
     set: (key, value, ttlSeconds) =>
       call(async () => {
         assertTtl(ttlSeconds);

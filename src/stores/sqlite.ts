@@ -61,6 +61,10 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
   const statements = {
     ping: db.prepare('SELECT 1'),
     get: db.prepare<[string, number], { value: string }>('SELECT value FROM kv_entries WHERE key = ? AND expires_at > ?'),
+    getVia: db.prepare<[string, string, number, number], { value: string }>(
+      `SELECT target.value FROM kv_entries via JOIN kv_entries target ON target.key = ? || via.value
+       WHERE via.key = ? AND via.expires_at > ? AND target.expires_at > ?`,
+    ),
     set: db.prepare('INSERT INTO kv_entries (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at'),
     swap: db.prepare('UPDATE kv_entries SET value = ? WHERE key = ? AND value = ? AND expires_at > ?'),
     // json_type is NULL only when the top-level member is absent (a JSON null counts as consumed).
@@ -200,6 +204,11 @@ export function createSqliteStore({ file, now = Date.now }: SqliteStoreOptions):
   return {
     kind: 'sqlite',
     get: (key) => read(() => statements.get.get(key, now())?.value),
+    getVia: (indexKey, prefix) =>
+      read(() => {
+        const time = now();
+        return statements.getVia.get(prefix, indexKey, time, time)?.value;
+      }),
     set: (key, value, ttlSeconds) => run(() => void statements.set.run(key, value, expiry(ttlSeconds))),
     compareAndSwap: (key, expected, next) => run(() => statements.swap.run(next, key, expected, now()).changes === 1),
     markConsumed: (key, at) => run(() => markConsumed(key, at, now())),

@@ -16,6 +16,23 @@ for (const kind of STORE_KINDS) describe(`KeyValue store: ${kind}`, () => {
     assert.equal(await t.store.get('missing'), undefined);
   });
 
+  test('getVia reads through an index entry; a missing or expired entry on either side is undefined', async () => {
+    await t.store.set('via:index', 'id-1', 60);
+    await t.store.set('via:model:id-1', 'payload', 60);
+    assert.equal(await t.store.getVia('via:index', 'via:model:'), 'payload');
+    assert.equal(await t.store.getVia('via:none', 'via:model:'), undefined);
+    await t.store.set('via:dangling', 'id-2', 60);
+    assert.equal(await t.store.getVia('via:dangling', 'via:model:'), undefined);
+    // The prefix is joined to the index's value, not to the index key.
+    assert.equal(await t.store.getVia('via:index', 'via:other:'), undefined);
+    await t.store.set('via:short-index', 'id-1', 1);
+    await t.store.set('via:model:id-3', 'short payload', 1);
+    await t.store.set('via:to-short', 'id-3', 60);
+    await sleep(1_200);
+    assert.equal(await t.store.getVia('via:short-index', 'via:model:'), undefined);
+    assert.equal(await t.store.getVia('via:to-short', 'via:model:'), undefined);
+  });
+
   test('set replaces a previous value', async () => {
     await t.store.set('b', 'one', 60);
     await t.store.set('b', 'two', 60);
