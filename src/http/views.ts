@@ -30,16 +30,8 @@ const SCRIPT_MESSAGES = {
   serverError: 'script.serverError',
 } as const satisfies Record<string, MessageKey>;
 
-/** Per language, computed once. */
-const scriptMessagesCache = new WeakMap<Translator, Record<string, string>>();
-
 function scriptMessages(i18n: Translator): Record<string, string> {
-  let messages = scriptMessagesCache.get(i18n);
-  if (!messages) {
-    messages = Object.fromEntries(Object.entries(SCRIPT_MESSAGES).map(([name, key]) => [name, i18n.t(key)]));
-    scriptMessagesCache.set(i18n, messages);
-  }
-  return messages;
+  return Object.fromEntries(Object.entries(SCRIPT_MESSAGES).map(([name, key]) => [name, i18n.t(key)]));
 }
 
 export interface PageOptions {
@@ -59,6 +51,16 @@ export function createViews(config: Pick<AppConfig, 'appName' | 'appLogoUrl' | '
   const eta = new Eta({ views: VIEWS_DIR, autoEscape: true, cache: config.production, autoTrim: false });
   const branding: Branding = { appName: config.appName, appLogoUrl: config.appLogoUrl, appAccent: config.appAccent };
   const render: Render = (template, data = {}) => eta.render(path.join('./', template), { ...branding, ...data });
+  /** The script messages as the layout's attribute value (JSON, HTML-escaped), once per language. */
+  const scriptMessagesAttributes = new WeakMap<Translator, string>();
+  const scriptMessagesAttribute = (i18n: Translator): string => {
+    let attribute = scriptMessagesAttributes.get(i18n);
+    if (attribute === undefined) {
+      attribute = eta.config.escapeFunction(JSON.stringify(scriptMessages(i18n)));
+      scriptMessagesAttributes.set(i18n, attribute);
+    }
+    return attribute;
+  };
 
   return {
     render,
@@ -68,7 +70,7 @@ export function createViews(config: Pick<AppConfig, 'appName' | 'appLogoUrl' | '
       ctx.status = options.status ?? 200;
       ctx.type = 'html';
       ctx.set('Content-Language', i18n.lang);
-      ctx.body = render(template, { ...translationData(i18n), scriptMessages: scriptMessages(i18n), languageLinks: languages.links(ctx, i18n.lang), ...data });
+      ctx.body = render(template, { ...translationData(i18n), scriptMessagesAttribute: scriptMessagesAttribute(i18n), languageLinks: languages.links(ctx, i18n.lang), ...data });
     },
     /** The request's translator, for text built in code (error descriptions, notices). */
     i18n: (ctx: Context, uiLocales?: unknown): Translator => languages.of(ctx, uiLocales),

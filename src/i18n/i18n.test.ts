@@ -177,7 +177,7 @@ describe('every page and email renders in every language, with no missing messag
       const i18n = createTranslator(lang);
       for (const [template, states] of Object.entries(PAGES)) {
         for (const data of states) {
-          const html = render(template, { ...translationData(i18n), title: 'home.title', scriptMessages: {}, languageLinks: [], ...data });
+          const html = render(template, { ...translationData(i18n), title: 'home.title', scriptMessagesAttribute: '{}', languageLinks: [], ...data });
           assert.match(html, new RegExp(`<html lang="${lang}">`), template);
           assert.doesNotMatch(html, /\{\w+\}/, `${template}: a placeholder left`);
         }

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { themeCss } from '../../src/http/routes/theme.ts';
+import { createTranslator } from '../../src/i18n/translator.ts';
+
+const translate = (lang: 'de' | 'en', key: 'script.cancelledSignIn') => createTranslator(lang, { lenient: false }).t(key);
 import { BACKEND } from '../helpers/backends.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { discoverAs, oidc } from '../helpers/relying-party.ts';
@@ -47,6 +50,24 @@ describe(`hosted pages over HTTP (${BACKEND})`, () => {
     assert.doesNotMatch(csp, /unsafe-inline/);
     assert.equal(response.headers.get('cache-control'), 'no-store');
     assert.equal(await (await fetch(`${app.url}/theme.css`)).text(), themeCss('#0a7f5a'));
+  });
+
+  test("the page scripts' messages are in the page's language, each language its own", async () => {
+    const messagesOf = async (language: string) => {
+      const { path, cookie } = await startInteraction(app);
+      const html = await (await fetch(new URL(path, app.url), { headers: { cookie, 'accept-language': language } })).text();
+      const attribute = /id="page-messages" data-messages="([^"]*)"/.exec(html)?.[1];
+      assert.ok(attribute, 'the login page carries its script messages');
+      const unescaped = attribute.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+      return JSON.parse(unescaped) as Record<string, string>;
+    };
+    for (const round of [1, 2]) {
+      const [german, english] = [await messagesOf('de'), await messagesOf('en')];
+      assert.equal(german['cancelledSignIn'], translate('de', 'script.cancelledSignIn'), `round ${round}`);
+      assert.equal(english['cancelledSignIn'], translate('en', 'script.cancelledSignIn'), `round ${round}`);
+      assert.equal(Object.keys(german).length, 10);
+      assert.notEqual(german['busy'], english['busy']);
+    }
   });
 
   test('the username step works without JavaScript: a plain form post moves to the passkey step', async () => {

@@ -180,7 +180,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       await showSignup(ctx, details, gate, {});
       return;
     }
-    await showLogin(ctx, details, { login: loginHintOf(details.params) });
+    await showLogin(ctx, details, { login: loginHintOf(details.params), signupOpen: gate.allowed });
   });
 
   // Leaving the "no access" page: the app learns the person was refused.

@@ -51,7 +51,7 @@ describe('every admin page renders in every language, with no missing message', 
       const i18n = createTranslator(lang);
       for (const [template, states] of Object.entries(PAGES)) {
         for (const data of states) {
-          const html = render(`admin/${template}`, { ...translationData(i18n), title: 'admin.users.title', scriptMessages: {}, languageLinks: [], ...data });
+          const html = render(`admin/${template}`, { ...translationData(i18n), title: 'admin.users.title', scriptMessagesAttribute: '{}', languageLinks: [], ...data });
           assert.match(html, new RegExp(`<html lang="${lang}">`), template);
           assert.doesNotMatch(html, /\{\w+\}/, `${template}: a placeholder left`);
           assert.doesNotMatch(html, /<script>/, `${template}: no inline script`);
