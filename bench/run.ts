@@ -79,11 +79,14 @@ async function measureBackend(backend: Backend, users: readonly BenchUser[], pla
         progress(`${backend.name}: ${side.name} warm-up: ${describe(row)}`);
       }
     }
-    /** A row in rounds, baseline and product taking turns, so a disturbance on the machine hits both alike. */
+    /**
+     * A row in rounds, baseline and product taking turns, so a disturbance on the machine hits both
+     * alike; which goes first alternates too (bench:steps found the second of a pair favoured).
+     */
     const row = async (load: (side: Side) => Omit<LoadOptions, 'pid' | 'seconds'> | undefined): Promise<Map<Side, LoadResult>> => {
       const rounds = new Map<Side, LoadRound[]>();
       for (let round = 0; round < plan.rounds; round++) {
-        for (const side of sides) {
+        for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
           const options = load(side);
           if (!options) continue;
           const measured = await runSignIns(side.target, side.people, { ...options, seconds: plan.roundSeconds, pid: side.server.process.pid });
