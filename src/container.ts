@@ -251,6 +251,8 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       async close() {
         signingKeys.stop();
         mailer.close();
+        // The last requests' audit events (recorded without waiting, like sign-ins) go in first.
+        await audit.settled();
         await Promise.allSettled([store.close(), dataSource.destroy()]);
       },
     };

@@ -52,6 +52,8 @@ export function createAuditLog(deps: { events: AuditEventsRepository; config: Au
     async recordOrThrow(record: AuditRecord): Promise<void> {
       await events.insert(toRow(record, new Date()));
     },
+    /** Resolves once every event recorded so far is written or given up on: before the database closes. */
+    settled: () => events.settled(),
     forUser: (userId: string, limit = 20) => events.listForUser(userId, limit),
     list: (filter: { userId?: string; type?: string; limit?: number }) => events.list({ ...filter, limit: filter.limit ?? 50 }),
     /** When the person last signed in to an app (the CLI's `users show`, the admin page). */

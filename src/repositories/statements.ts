@@ -30,8 +30,8 @@ export interface Statements<T extends ObjectLiteral> {
    * to, in one statement; null when there is no such row (or its parent is gone).
    */
   findOneWithParent<P extends ObjectLiteral>(property: keyof T & string, parent: string, foreignKey: keyof T & string): (value: unknown) => Promise<{ row: T; parent: P } | null>;
-  /** INSERT a whole row. */
-  insert(): (row: T) => Promise<void>;
+  /** INSERT whole rows, 1 to MAX_ROWS_PER_INSERT of them, in one statement (one for each number of rows). */
+  insert(): (rows: readonly T[]) => Promise<void>;
   /** UPDATE `set` WHERE every `where` property equals its value; resolves to the rows changed. */
   update<S extends keyof T & string, W extends keyof T & string>(set: readonly S[], where: readonly W[]): (values: Pick<T, S>, match: Pick<T, W>) => Promise<number>;
 }
@@ -46,6 +46,9 @@ interface Rows {
 interface PgPool {
   query(query: { name?: string; text: string; values: unknown[] }): Promise<{ rows: Array<Record<string, unknown>>; rowCount: number | null }>;
 }
+
+/** The most rows one INSERT takes: a handful of statements per connection, each with at most a few hundred parameters. */
+export const MAX_ROWS_PER_INSERT = 32;
 
 /** SQLSTATEs of a prepared statement the server connection does not have (26000) or already has (42P05). */
 const POOLER_MIXED_STATEMENTS = new Set(['26000', '42P05']);
@@ -158,9 +161,20 @@ export function statementsFor<T extends ObjectLiteral>(dataSource: DataSource, e
     insert: () =>
       lazily(() => {
         const columns = metadata().columns;
-        const run = send(`INSERT INTO ${table()} (${names(columns)}) VALUES (${columns.map((_, i) => parameter(i)).join(', ')})`);
-        return async (row: T) => {
-          await run(columns.map((of) => stored(of.getEntityValue(row), of)));
+        const tuple = (row: number) => `(${columns.map((_, i) => parameter(row * columns.length + i)).join(', ')})`;
+        const statements = new Map<number, (values: unknown[]) => Promise<Rows>>();
+        const runFor = (count: number) => {
+          let run = statements.get(count);
+          if (!run) {
+            run = send(`INSERT INTO ${table()} (${names(columns)}) VALUES ${Array.from({ length: count }, (_, row) => tuple(row)).join(', ')}`);
+            statements.set(count, run);
+          }
+          return run;
+        };
+        return async (rows: readonly T[]) => {
+          if (rows.length === 0) return;
+          if (rows.length > MAX_ROWS_PER_INSERT) throw new RangeError(`at most ${MAX_ROWS_PER_INSERT} rows per INSERT, got ${rows.length}`);
+          await runFor(rows.length)(rows.flatMap((row) => columns.map((of) => stored(of.getEntityValue(row), of))));
         };
       }),
     update: (set, where) =>

@@ -8,7 +8,7 @@ import type { Passkey } from '../../src/db/entities/passkey.ts';
 import type { User } from '../../src/db/entities/user.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createPasskeysRepository } from '../../src/repositories/passkeys.ts';
-import { statementsFor } from '../../src/repositories/statements.ts';
+import { MAX_ROWS_PER_INSERT, statementsFor } from '../../src/repositories/statements.ts';
 import { createUsersRepository } from '../../src/repositories/users.ts';
 import { BACKEND, createTestDatabase, type TestDatabase } from '../helpers/backends.ts';
 
@@ -81,8 +81,24 @@ describe(`a sign-in's statements read and write what TypeORM does (${BACKEND})`,
   test('an inserted row reads back through TypeORM as it was given, NULLs included', async () => {
     const { user } = await someone('alan');
     const event: AuditEvent = { id: crypto.randomUUID(), at: new Date('2026-12-01T10:00:00.456Z'), type: 'sign_in', userId: user.id, actor: null, clientId: 'app', ip: '192.0.2.1', userAgent: null, detail: '{"method":"passkey"}' };
-    await statementsFor<AuditEvent>(dataSource, 'AuditEvent').insert()(event);
+    await statementsFor<AuditEvent>(dataSource, 'AuditEvent').insert()([event]);
     assert.deepEqual(await dataSource.getRepository<AuditEvent>('AuditEvent').findOneBy({ id: event.id }), event);
+  });
+
+  test('several rows in one INSERT read back as given; none is nothing; more than the most is refused', async () => {
+    const { user } = await someone('radia');
+    const events: AuditEvent[] = Array.from({ length: 3 }, (_, i) => ({
+      id: crypto.randomUUID(), at: new Date(Date.UTC(2026, 11, 1, 10, 0, i)), type: 'sign_in', userId: i === 1 ? null : user.id,
+      actor: null, clientId: `app-${i}`, ip: '192.0.2.1', userAgent: i === 2 ? null : 'Browser', detail: null,
+    }));
+    const insert = statementsFor<AuditEvent>(dataSource, 'AuditEvent').insert();
+    await insert(events);
+    await insert([]);
+    const repository = dataSource.getRepository<AuditEvent>('AuditEvent');
+    for (const event of events) assert.deepEqual(await repository.findOneBy({ id: event.id }), event);
+    const tooMany = Array.from({ length: MAX_ROWS_PER_INSERT + 1 }, () => ({ ...events[0]!, id: crypto.randomUUID() }));
+    await assert.rejects(insert(tooMany), RangeError);
+    assert.equal(await repository.countBy({ clientId: 'app-0' }), 1);
   });
 
   test('closed, the statements are a 503; opened again, they answer on the new connection', async () => {
