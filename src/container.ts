@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientMetadata } from 'oidc-provider';
 import type Provider from 'oidc-provider';
 import type { DataSource } from 'typeorm';
@@ -57,6 +58,9 @@ import { createViews, type Views } from './http/views.ts';
 import { createSignupsService, type SignupsService } from './services/signups.ts';
 import { createPendingSignupStore } from './stores/pending-signups.ts';
 import { createCookieKeyring, type CookieKeyring } from './lib/cookie-keyring.ts';
+
+/** How long a stop waits for the last audit events to be written. */
+const AUDIT_SETTLE_MS = 3_000;
 
 export interface ContainerOptions {
   config: AppConfig;
@@ -251,8 +255,9 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       async close() {
         signingKeys.stop();
         mailer.close();
-        // The last requests' audit events (recorded without waiting, like sign-ins) go in first.
-        await audit.settled();
+        // The last requests' audit events (recorded without waiting, like sign-ins) go in first;
+        // a database that does not answer does not hold the stop up for long.
+        await Promise.race([audit.settled(), sleep(AUDIT_SETTLE_MS, undefined, { ref: false })]);
         await Promise.allSettled([store.close(), dataSource.destroy()]);
       },
     };
