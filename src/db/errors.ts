@@ -1,3 +1,4 @@
+import { DependencyUnavailableError } from '../errors.ts';
 import { errorCodes, isSqliteUnavailableCode } from '../lib/error-causes.ts';
 
 /**
@@ -15,6 +16,8 @@ const CONNECTION_MESSAGES = /Connection terminated|timeout exceeded when trying 
 const NOT_CONNECTED = new Set(['CannotExecuteNotConnectedError', 'ConnectionIsNotSetError']);
 
 export function isDatabaseOutage(error: unknown): boolean {
+  // Already told apart (statements.ts answers a closed DataSource with one).
+  if (error instanceof DependencyUnavailableError) return error.dependency === 'database';
   if (!(error instanceof Error)) return false;
   if (NOT_CONNECTED.has(error.name) || CONNECTION_MESSAGES.test(error.message)) return true;
   return errorCodes(error).some((code) => OUTAGE_SQLSTATE.test(code) || NETWORK_CODES.test(code) || isSqliteUnavailableCode(code));

@@ -1,7 +1,6 @@
 import { LessThan, type DataSource } from 'typeorm';
 import type { AuditEvent } from '../db/entities/audit-event.ts';
 import { isDatabaseOutage } from '../db/errors.ts';
-import { DependencyUnavailableError } from '../errors.ts';
 import { groupedInserts } from './grouped-inserts.ts';
 import { guardRepository } from './guard.ts';
 import { MAX_ROWS_PER_INSERT, statementsFor } from './statements.ts';
@@ -22,10 +21,7 @@ export interface AuditEventsRepository {
 export function createAuditEventsRepository(dataSource: DataSource): AuditEventsRepository {
   const events = dataSource.getRepository<AuditEvent>('AuditEvent');
   // Every sign-in writes one (statements.ts); under load, several go in one statement and commit.
-  const inserts = groupedInserts(statementsFor<AuditEvent>(dataSource, 'AuditEvent').insert(), {
-    maxRows: MAX_ROWS_PER_INSERT,
-    isOutage: (error) => error instanceof DependencyUnavailableError || isDatabaseOutage(error),
-  });
+  const inserts = groupedInserts(statementsFor<AuditEvent>(dataSource, 'AuditEvent').insert(), { maxRows: MAX_ROWS_PER_INSERT, isOutage: isDatabaseOutage });
   return guardRepository({
     insert: (event) => inserts.insert(event),
     settled: () => inserts.settled(),

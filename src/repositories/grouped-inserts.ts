@@ -23,7 +23,7 @@ export interface GroupedInserts<T> {
  * it cannot store) does not take the others with it.
  */
 export function groupedInserts<T>(insertRows: (rows: readonly T[]) => Promise<void>, options: { maxRows: number; isOutage: (error: unknown) => boolean }): GroupedInserts<T> {
-  let waiting: Array<Waiting<T>> = [];
+  const waiting: Array<Waiting<T>> = [];
   let draining: Promise<void> | undefined;
 
   async function write(group: Array<Waiting<T>>): Promise<void> {
@@ -41,9 +41,7 @@ export function groupedInserts<T>(insertRows: (rows: readonly T[]) => Promise<vo
 
   async function drain(): Promise<void> {
     while (waiting.length > 0) {
-      const group = waiting.slice(0, options.maxRows);
-      waiting = waiting.slice(group.length);
-      await write(group);
+      await write(waiting.splice(0, options.maxRows));
     }
     // In the same turn as the last check of the queue: a row handed in after it starts a new drain.
     draining = undefined;

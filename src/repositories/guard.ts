@@ -13,7 +13,7 @@ export function guardRepository<T extends object>(repository: T): T {
       try {
         return await (method as (...a: unknown[]) => Promise<unknown>)(...args);
       } catch (error) {
-        if (isDatabaseOutage(error)) throw new DependencyUnavailableError('database', error);
+        if (isDatabaseOutage(error)) throw error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError('database', error);
         if (isRefusedInput(error)) throw new AppError('invalid_request', { status: 400, description: 'The request contains text that cannot be stored.', cause: error });
         throw error;
       }

@@ -43,7 +43,7 @@ describe(`audit events written together (${BACKEND})`, () => {
     const grouped = groupedInserts<AuditEvent>((rows) => {
       sizes.push(rows.length);
       return insert(rows);
-    }, { maxRows: MAX_ROWS_PER_INSERT, isOutage: (error) => error instanceof DependencyUnavailableError || isDatabaseOutage(error) });
+    }, { maxRows: MAX_ROWS_PER_INSERT, isOutage: isDatabaseOutage });
     return { grouped, sizes };
   }
 
