@@ -534,7 +534,7 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('checks /healthz with node and runs src/main.ts', () => {
+  it('checks /healthz with node and runs src/main.ts with the heap settings of npm start', () => {
     const healthcheck = runtime.filter((i) => i.keyword === 'HEALTHCHECK').at(-1);
     assert.ok(healthcheck, 'HEALTHCHECK in the runtime stage');
     assert.match(healthcheck.args, /\/healthz\b/);
@@ -543,7 +543,9 @@ describe('Dockerfile', () => {
     assert.equal(probe[0], 'node');
     const cmd = runtime.filter((i) => i.keyword === 'CMD').at(-1);
     assert.ok(cmd, 'CMD in the runtime stage');
-    assert.deepEqual(execForm(cmd.args, 'CMD'), ['node', 'src/main.ts']);
+    const start = (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start;
+    assert.match(start, /^node --max-semi-space-size=\d+ --max-old-space-size=\d+ src\/main\.ts$/);
+    assert.deepEqual(execForm(cmd.args, 'CMD'), start.split(' '));
   });
 
   it('has a .dockerignore that keeps local state and secrets out of the build context', () => {

@@ -34,6 +34,8 @@ export async function freePort(): Promise<number> {
 export interface StartOptions {
   name: string;
   script: string;
+  /** Node's own flags, before the script (the product's are those of `npm start`). */
+  nodeArgs?: readonly string[];
   port: number;
   env: Record<string, string>;
   /** Also write everything the server prints to this file (`--logs`). */
@@ -52,7 +54,7 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
   const issuer = `http://localhost:${options.port}`;
   const started = performance.now();
   // Only the given environment: no DATABASE_URL or REDIS_URL leaks in from the shell that runs the bench.
-  const child: ChildProcess = spawn(process.execPath, [...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : []), options.script], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), ...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : []), options.script], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

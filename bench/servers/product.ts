@@ -1,4 +1,4 @@
-// The product as an operator runs it (`node src/main.ts`, NODE_ENV=production), its people and
+// The product as an operator runs it (`npm start`'s command, NODE_ENV=production), its people and
 // passkeys written into its database beforehand through its own repositories: signing up over
 // HTTP would cost minutes of emailed codes and is not what the benchmark measures.
 import { randomBytes } from 'node:crypto';
@@ -14,6 +14,7 @@ import { productScript } from '../driver/scripts.ts';
 import { registrationOf, type BenchUser } from '../users.ts';
 import { countKeys, createSchema, deleteKeys, PRODUCT_REDIS_PREFIX, type Backend, type Schema } from './backends.ts';
 import { freePort, startServer, type ServerOptions } from './process.ts';
+import { startCommandFlags } from './start-command.ts';
 import type { BenchServer } from './server.ts';
 
 /** How many rows are written at once: PostgreSQL's pool has 10 connections; SQLite writes one at a time anyway. */
@@ -95,6 +96,7 @@ export async function startProduct(backend: Backend, users: readonly BenchUser[]
       logFile: options.logFile,
       profileDir: options.profileDir,
       script: 'src/main.ts',
+      nodeArgs: startCommandFlags(),
       port,
       env: {
         NODE_ENV: 'production',
