@@ -48,6 +48,26 @@ export async function loadInteraction(provider: Provider, ctx: Context): Promise
   return details;
 }
 
+/** Per request: the sign-in page's state, asked for once by the routers that share its GET. */
+const pageStates = new WeakMap<Context, Promise<InteractionState>>();
+
+/**
+ * The interaction state for the sign-in page's GET, read once per request. Asked before
+ * loadInteraction, it goes to the store beside the interaction (one round trip, not two), and is
+ * used only once the interaction proves to be this browser's. select-account.ts looks first and
+ * interaction.ts after it: they share the one read. Not for a request that writes the state.
+ */
+export function pageState(states: InteractionStateStore, ctx: Context): Promise<InteractionState> {
+  let read = pageStates.get(ctx);
+  if (!read) {
+    read = states.get(String((ctx.params as { uid?: string }).uid));
+    // Awaited by whoever uses it; dropped unread when the interaction turns out not to be this browser's.
+    read.catch(() => {});
+    pageStates.set(ctx, read);
+  }
+  return read;
+}
+
 /**
  * Stores the interaction's result and says where oidc-provider continues. The interaction this
  * request already read (loadInteraction) is saved as it is, as oidc-provider's interactionResult

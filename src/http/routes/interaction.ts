@@ -18,7 +18,7 @@ import { requestFacts } from '../request-facts.ts';
 import type { SignupGate, SignupGateService } from '../invitation.ts';
 import { LIMITS, type Throttle } from '../../services/throttle.ts';
 import type { InteractionStateStore } from '../../stores/interaction-state.ts';
-import { finishForForm, loadInteraction, PROVEN_BY_LINK_OR_CODE, type Interaction } from '../interaction.ts';
+import { finishForForm, loadInteraction, pageState, PROVEN_BY_LINK_OR_CODE, type Interaction } from '../interaction.ts';
 import { formBody, parseBody } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
 import { loginHintOf } from '../login-hint.ts';
@@ -123,10 +123,8 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
   const requester = (ctx: Context, details: Interaction) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent'), i18n: i18nOf(ctx, details) });
 
   router.get('/', async (ctx) => {
-    // Asked beside the interaction (one round trip to the store instead of two), and used only
-    // once the interaction proves to be this browser's.
-    const stateRead = states.get(String(ctx.params['uid']));
-    stateRead.catch(() => {});
+    // Asked beside the interaction, once per request (select-account.ts, before this router, asked already).
+    const stateRead = pageState(states, ctx);
     const details = await loadInteraction(provider, ctx);
     const uid = details.uid;
     // A device sign-in (RFC 8628) is confirmed on its own page; it answers /consent like this one.

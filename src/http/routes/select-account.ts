@@ -7,8 +7,8 @@ import type { User } from '../../db/entities/user.ts';
 import { AppError } from '../../errors.ts';
 import { SELECT_ACCOUNT_PROMPT } from '../../oidc/interaction-policy.ts';
 import type { AccountsService } from '../../services/accounts.ts';
-import type { InteractionStateStore } from '../../stores/interaction-state.ts';
-import { finishForForm, loadInteraction, type Interaction } from '../interaction.ts';
+import type { InteractionState, InteractionStateStore } from '../../stores/interaction-state.ts';
+import { finishForForm, loadInteraction, pageState, type Interaction } from '../interaction.ts';
 import { formBody, parseBody } from '../middleware/body.ts';
 import { sameOrigin } from '../middleware/same-origin.ts';
 import { rememberedUser } from '../remembered-user.ts';
@@ -43,18 +43,20 @@ export function selectAccountRoutes(deps: SelectAccountRoutesDeps): Router {
   router.use(sameOrigin(deps.config.origin));
 
   /** The session's account, while the person has yet to choose; null otherwise (or when it is gone or disabled). */
-  async function accountToChoose(details: Interaction): Promise<User | null> {
+  async function accountToChoose(details: Interaction, stateRead: () => Promise<InteractionState>): Promise<User | null> {
     const accountId = details.session?.accountId;
     if (details.prompt.name !== SELECT_ACCOUNT_PROMPT || !accountId) return null;
-    const state = await states.get(details.uid);
+    const state = await stateRead();
     // Chose another account already, and is signing in (or signing up) as it.
     if (state.otherAccount || state.userId || state.provenUserId) return null;
     return accounts.findActive(accountId);
   }
 
   router.get('/', async (ctx: Context, next: Next) => {
+    // Asked beside the interaction; interaction.ts, which takes the GET otherwise, reuses this read.
+    const stateRead = pageState(states, ctx);
     const details = await loadInteraction(provider, ctx);
-    const user = await accountToChoose(details);
+    const user = await accountToChoose(details, () => stateRead);
     if (!user) return next();
     const client = await provider.Client.find(String(details.params['client_id']));
     views.page(ctx, 'select-account', {
@@ -75,7 +77,7 @@ export function selectAccountRoutes(deps: SelectAccountRoutesDeps): Router {
     }
     const { choice } = parseBody(choiceForm, ctx.request.body);
     if (choice === 'continue') {
-      const user = await accountToChoose(details);
+      const user = await accountToChoose(details, () => states.get(details.uid));
       if (user) {
         await finishForForm(provider, ctx, { [SELECT_ACCOUNT_PROMPT]: {} });
         return;
