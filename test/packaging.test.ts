@@ -544,7 +544,7 @@ describe('Dockerfile', () => {
     const cmd = runtime.filter((i) => i.keyword === 'CMD').at(-1);
     assert.ok(cmd, 'CMD in the runtime stage');
     const start = (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start;
-    assert.match(start, /^node --max-semi-space-size=\d+ --max-old-space-size=\d+ src\/main\.ts$/);
+    assert.match(start, /^node --max-semi-space-size=\d+ --heap-growing-percent=\d+ src\/main\.ts$/);
     assert.deepEqual(execForm(cmd.args, 'CMD'), start.split(' '));
   });
 
