@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import Koa from 'koa';
 import mount from 'koa-mount';
@@ -15,7 +16,7 @@ import { securityHeaders } from './http/middleware/security-headers.ts';
 import { pinRequestsToIssuer } from './http/pin-to-issuer.ts';
 import { gatedRoutes } from './http/route-gate.ts';
 import { mountProvider, pinProvider } from './http/current-provider.ts';
-import { createWellKnownCache } from './http/well-known-cache.ts';
+import { createWellKnownCache, type WellKnownCache } from './http/well-known-cache.ts';
 import { accountRoutes } from './http/routes/account.ts';
 import { accountLinkRoutes } from './http/routes/account-links.ts';
 import { adminRoutes } from './http/routes/admin.ts';
@@ -35,10 +36,22 @@ import { themeRoutes } from './http/routes/theme.ts';
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
 
 /**
+ * The server's request listener: discovery and JWKS from their precomputed bytes (well-known-cache.ts),
+ * without a Koa context, which would cost as much again as the answer itself; everything else to Koa.
+ */
+export function createRequestListener(container: Container): RequestListener {
+  const wellKnown = createWellKnownCache(container.providers);
+  const handle = createApp(container, wellKnown).callback();
+  return (req, res) => {
+    if (!wellKnown.answer(req, res)) void handle(req, res);
+  };
+}
+
+/**
  * Middleware order: request context → language → errors → security headers → static files → our routes →
  * oidc-provider. No global body parser: oidc-provider parses its own bodies.
  */
-export function createApp(container: Container): Koa {
+function createApp(container: Container, wellKnown: WellKnownCache): Koa {
   const { config, provider, views, accounts, passkeys, magicLinks, signups, states, throttle, audit, accountSessions, accountLinks, notices } = container;
   const signupGate = createSignupGate(config, accountLinks);
   const app = new Koa();
@@ -51,10 +64,7 @@ export function createApp(container: Container): Koa {
   app.keys = container.cookieKeyring;
   app.silent = true;
 
-  // Discovery and JWKS, precomputed per provider instance, before everything else (well-known-cache.ts).
-  const wellKnown = createWellKnownCache(container.providers);
-  app.use(wellKnown.serve);
-  // First of the rest, so the latency histogram sees the whole request and its final status.
+  // First, so the latency histogram sees the whole request and its final status.
   app.use(requestMetrics(container.metrics));
   // The oidc-provider instance current when the request arrived serves all of it (provider-holder.ts).
   app.use(pinProvider(container.providers));
@@ -89,6 +99,7 @@ export function createApp(container: Container): Koa {
 
   app.use(retryAfterOn503);
   app.use(firstPartyOfflineAccess(provider));
+  // Keeps the first discovery and JWKS answers of each provider instance for createRequestListener.
   app.use(wellKnown.capture);
   app.use(mountProvider(container.providers));
   return app;

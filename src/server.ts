@@ -6,7 +6,7 @@ import { loadClientFiles } from './config/clients.ts';
 import { productionClientsWarning } from './config/clients/examples.ts';
 import { loadConfig } from './config/env.ts';
 import { resolveSecretKeys } from './config/secret-keys.ts';
-import { createApp } from './app.ts';
+import { createRequestListener } from './app.ts';
 import { startAuditRetention } from './audit/retention.ts';
 import { createClientFilesReload } from './oidc/client-files-reload.ts';
 import { createContainer, EMBEDDED_DATABASE_FILE } from './container.ts';
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     logger.info({ signal: 'SIGHUP', clientsDir: config.clientsDir }, 'SIGHUP: re-reading the client files');
     void reloadClients();
   });
-  const app = createApp(container);
+  const requestListener = createRequestListener(container);
   // METRICS_PORT: /metrics on a listener of its own, on HOST like the app (in a container, Prometheus
   // reaches neither on 127.0.0.1). Started first: a taken port stops start-up before any traffic.
   let metricsShutdown: GracefulShutdown | undefined;
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   } else if (config.metricsToken !== undefined) {
     logger.info('metrics: GET /metrics on PORT, for scrapes that send METRICS_TOKEN');
   }
-  const server = createServer(app.callback());
+  const server = createServer(requestListener);
   const shutdown = installGracefulShutdown(server, { idleGraceMs: IDLE_GRACE_MS, drainTimeoutMs: DRAIN_TIMEOUT_MS });
   await listenOrFail(server, config.host, config.port, 'PORT', container);
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
@@ -17,30 +18,41 @@ const NOT_KEPT = new Set(['date', 'x-request-id', 'content-length', 'etag', 'var
 
 const isCacheable = (ctx: Context) => (ctx.method === 'GET' || ctx.method === 'HEAD') && CACHED_PATHS.has(ctx.path);
 
+/** The request's path as Koa's ctx.path has it: the URL up to its query. */
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
 /**
- * Discovery and JWKS as precomputed bytes with a strong ETag, answered before any other
- * middleware: apps and their libraries fetch them constantly, and the answer only changes with a
- * new oidc-provider instance (a key rotation or client reload), so it is kept per instance.
- * The first request for each is answered by oidc-provider as usual and its bytes kept (`capture`);
- * later ones never reach it (`serve`). CORS is answered as oidc-provider does for these (any origin).
+ * Discovery and JWKS as precomputed bytes with a strong ETag, answered by Node's own request
+ * listener before Koa builds a context: apps and their libraries fetch them constantly, and the
+ * answer only changes with a new oidc-provider instance (a key rotation or client reload), so it
+ * is kept per instance. The first request for each is answered by oidc-provider as usual and its
+ * bytes kept (`capture`); later ones never reach Koa (`answer`). CORS is answered as oidc-provider
+ * does for these (any origin).
  */
 export function createWellKnownCache(holder: Pick<ProviderHolder, 'current' | 'inUse'>) {
   const cache = new WeakMap<Provider, Map<string, Cached>>();
 
-  const serve: Middleware = async (ctx, next) => {
-    if (!isCacheable(ctx)) return next();
-    const cached = cache.get(holder.current)?.get(ctx.path);
-    if (!cached) return next();
-    ctx.set(cached.headers);
-    ctx.set('Access-Control-Allow-Origin', ctx.get('Origin') || '*');
-    ctx.vary('Origin');
-    ctx.set('ETag', cached.etag);
-    if (ctx.get('If-None-Match') === cached.etag) {
-      ctx.status = 304;
-      return;
+  /** True when the request was answered from the cache; otherwise nothing was touched. */
+  const answer = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const cached = cache.get(holder.current)?.get(pathOf(req.url));
+    if (!cached) return false;
+    const headers = {
+      ...cached.headers,
+      'access-control-allow-origin': req.headers.origin || '*',
+      vary: 'Origin',
+      etag: cached.etag,
+    };
+    if (req.headers['if-none-match'] === cached.etag) {
+      res.writeHead(304, headers).end();
+    } else {
+      res.writeHead(200, { ...headers, 'content-length': cached.body.length }).end(req.method === 'HEAD' ? undefined : cached.body);
     }
-    ctx.status = 200;
-    ctx.body = cached.body;
+    return true;
   };
 
   const capture: Middleware = async (ctx, next) => {
@@ -61,5 +73,7 @@ export function createWellKnownCache(holder: Pick<ProviderHolder, 'current' | 'i
     ctx.set('ETag', etag);
   };
 
-  return { serve, capture };
+  return { answer, capture };
 }
+
+export type WellKnownCache = ReturnType<typeof createWellKnownCache>;

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { ClientMetadata } from 'oidc-provider';
-import { createApp } from '../../src/app.ts';
+import { createRequestListener } from '../../src/app.ts';
 import { loadConfig, type AppConfig } from '../../src/config/env.ts';
 import { createContainer, type Container } from '../../src/container.ts';
 import { mailSink } from './mail-sink.ts';
@@ -107,7 +107,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     if (!options.database) await database.cleanup();
     throw error;
   }
-  server.on('request', createApp(container).callback());
+  server.on('request', createRequestListener(container));
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
