@@ -17,8 +17,8 @@ export interface KeyValueStore {
   get(key: string): Promise<string | undefined>;
   /**
    * A look-up through an index entry: the value at `prefix` + (the value at `indexKey`), or
-   * undefined when either is missing. One statement in the embedded store; on Redis two reads,
-   * as a script may touch only the keys it is given and the second key is not known beforehand.
+   * undefined when either is missing. One statement in the embedded store, one script on Redis;
+   * two reads on a Redis Cluster, where a script may touch only the keys it is given.
    */
   getVia(indexKey: string, prefix: string): Promise<string | undefined>;
   /** Stores `value` for `ttlSeconds` (a whole number ≥ 1), replacing any previous value. */

@@ -62,6 +62,16 @@ for i, key in ipairs(KEYS) do
 end
 return #KEYS`;
 
+/**
+ * An index entry's target in one round trip: GET the entry (KEYS[1]), then GET ARGV[1] .. its value.
+ * The second key is not declared, which only a Cluster refuses (it could live in another slot), so
+ * a Cluster is sent the two GETs instead (see getVia).
+ */
+const GET_VIA = `
+local target = redis.call('GET', KEYS[1])
+if not target then return false end
+return redis.call('GET', ARGV[1] .. target)`;
+
 /** INCR, the window's expiry started by its first hit: a rate-limit charge in one command. */
 const INCREMENT = `
 local value = redis.call('INCR', KEYS[1])
@@ -210,12 +220,14 @@ export function createRedisStore({ url, prefix = 'idp:' }: RedisStoreOptions): K
   redis.defineCommand('markConsumed', { numberOfKeys: 1, lua: MARK_CONSUMED });
   redis.defineCommand('writeAll', { lua: WRITE_ALL });
   redis.defineCommand('incrementInWindow', { numberOfKeys: 1, lua: INCREMENT });
+  redis.defineCommand('getVia', { numberOfKeys: 1, lua: GET_VIA });
   const scripts = redis as unknown as {
     writeAll(...keyCountKeysAndEntries: Array<string | number>): Promise<number>;
     incrementInWindow(key: string, ttlSeconds: number): Promise<number>;
     compareAndSwap(key: string, expected: string, next: string): Promise<number>;
     markConsumed(key: string, at: number): Promise<number | string | null>;
     decrementExisting(key: string): Promise<number>;
+    getVia(indexKey: string, fullPrefix: string): Promise<string | null>;
   };
   // Connection errors surface through command failures and /readyz; an unhandled 'error'
   // event would otherwise crash the process. The last one explains why commands fail
@@ -252,10 +264,13 @@ export function createRedisStore({ url, prefix = 'idp:' }: RedisStoreOptions): K
   return {
     kind: 'redis',
     get: (key) => call(async () => (await redis.get(key)) ?? undefined),
-    getVia: (indexKey, prefix) =>
+    getVia: (indexKey, valuePrefix) =>
       call(async () => {
-        const target = await redis.get(indexKey);
-        return target === null ? undefined : ((await redis.get(prefix + target)) ?? undefined);
+        // Token and userinfo requests find their session this way: one round trip where it can be.
+        // ioredis prefixes a script's KEYS, not its ARGV: the target's key gets the store's prefix here.
+        if (target.kind !== 'cluster') return (await scripts.getVia(indexKey, prefix + valuePrefix)) ?? undefined;
+        const found = await redis.get(indexKey);
+        return found === null ? undefined : ((await redis.get(valuePrefix + found)) ?? undefined);
       }),
     set: (key, value, ttlSeconds) =>
       call(async () => {

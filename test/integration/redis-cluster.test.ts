@@ -56,6 +56,11 @@ describe(`Redis Cluster as the store (${BACKEND.replace(/\+.*/, '')} + Cluster)`
     assert.deepEqual((await store.members('s')).sort(), ['x', 'y']);
     const ttl = await store.ttl('s');
     assert.ok(ttl !== undefined && ttl > 50);
+    // An index entry and its target in different slots (a session found by its uid).
+    await store.set('via:index', 'id-1', 60);
+    await store.set('via:model:id-1', 'payload', 60);
+    assert.equal(await store.getVia('via:index', 'via:model:'), 'payload');
+    assert.equal(await store.getVia('via:none', 'via:model:'), undefined);
   });
 
   test('deleting several keys that live on different nodes', async () => {
