@@ -3,6 +3,7 @@ import { Cluster, Redis, ReplyError, type RedisOptions } from 'ioredis';
 import { parseRedisUrl, type RedisTarget } from '../config/redis-url.ts';
 import { DependencyUnavailableError } from '../errors.ts';
 import { causeChain } from '../lib/error-causes.ts';
+import { CommandTimeoutError, createCommandDeadline } from './command-deadline.ts';
 import { assertTtl, type ConsumeOutcome, type KeyValueStore, type StoreWrite } from './key-value.ts';
 
 export interface RedisStoreOptions {
@@ -17,6 +18,9 @@ const FIRST_CONNECTION_WAIT_MS = 2_000;
 
 /** Longer than any healthy command takes, short enough that a hung Redis still gives a 503 within a second. */
 const COMMAND_TIMEOUT_MS = 800;
+
+/** How often waiting commands are checked against their deadline (command-deadline.ts). */
+const DEADLINE_SWEEP_MS = 50;
 
 /** Replaces the value only if it is still the expected one; keeps the expiry. */
 const COMPARE_AND_SWAP = `
@@ -102,6 +106,7 @@ export function isRedisOutage(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   // A script's refused write (READONLY on a demoted master) keeps its code at the start (Redis 7).
   if (error instanceof ReplyError) return UNAVAILABLE_REPLIES.test(error.message);
+  if (error instanceof CommandTimeoutError) return true;
   const code = (error as NodeJS.ErrnoException).code;
   return CONNECTION_FAILURES.test(error.message) || (typeof code === 'string' && CONNECTION_FAILURES.test(code));
 }
@@ -124,7 +129,7 @@ const reconnectDelay = (attempt: number) => Math.min(attempt * 100, 500);
 const CONNECTION_OPTIONS = {
   enableAutoPipelining: true,
   maxRetriesPerRequest: 0,
-  commandTimeout: COMMAND_TIMEOUT_MS,
+  // No commandTimeout: the store keeps one deadline for all commands (command-deadline.ts).
   connectTimeout: 2_000,
   reconnectOnError: (error: Error) => RECONNECT_ON.test(error.message),
 } satisfies RedisOptions;
@@ -251,10 +256,11 @@ export function createRedisStore({ url, prefix = 'idp:' }: RedisStoreOptions): K
   });
   const firstFailure = new Promise<void>((resolve) => redis.once('error', () => resolve()));
 
+  const withinDeadline = createCommandDeadline(COMMAND_TIMEOUT_MS, DEADLINE_SWEEP_MS);
   async function call<T>(command: () => Promise<T>): Promise<T> {
     if (!connectedOnce) await Promise.race([firstConnection, firstFailure, sleep(FIRST_CONNECTION_WAIT_MS, undefined, { ref: false })]);
     try {
-      return await command();
+      return await withinDeadline(command());
     } catch (error) {
       if (!isRedisOutage(error)) throw error;
       throw new DependencyUnavailableError('store', redis.status === 'ready' ? error : (connectionError ?? error));
