@@ -13,7 +13,7 @@ interface Pending {
 
 /**
  * One deadline for every store command, kept by one timer. ioredis's own `commandTimeout` arms and
- * clears a timer per command, and a sign-in sends 28: that was about 3 % of its CPU. Commands are
+ * clears a timer per command, and a sign-in sends 26: that was about 3 % of its CPU. Commands are
  * kept in the order they were sent, so a sweep stops at the first one still in time. A command
  * fails between `timeoutMs` and `timeoutMs + sweepMs` after it was sent; its late answer, if any,
  * is dropped. The timer runs only while commands are waiting, and never keeps the process alive.
