@@ -21,9 +21,9 @@ test('a command that never answers fails after its deadline, not before, and not
 });
 
 test('each command has its own deadline: a late one fails while those sent after it still wait', async () => {
-  const withinDeadline = createCommandDeadline(200, 20);
+  const withinDeadline = createCommandDeadline(300, 20);
   const first = withinDeadline(never());
-  await sleep(120);
+  await sleep(150);
   let answerSecond: (value: string) => void = () => {};
   const second = withinDeadline(new Promise<string>((resolve) => (answerSecond = resolve)));
   await assert.rejects(first, CommandTimeoutError);

@@ -92,7 +92,7 @@ return 0`;
 const UNAVAILABLE_REPLIES = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY|MISCONF|NOAUTH|WRONGPASS|NOREPLICAS)\b/;
 
 /** What ioredis says when there is no usable connection (to a server, a Sentinel's master, a Cluster). */
-const CONNECTION_FAILURES = /Connection is closed|Stream isn't writeable|Command timed out|max retries per request|connect ETIMEDOUT|ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|Cluster isn't ready|None of startup nodes is available|Failed to refresh slots cache|Too many Cluster redirections/i;
+const CONNECTION_FAILURES = /Connection is closed|Stream isn't writeable|max retries per request|connect ETIMEDOUT|ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|Cluster isn't ready|None of startup nodes is available|Failed to refresh slots cache|Too many Cluster redirections/i;
 
 /**
  * A master that Sentinel has demoted answers writes with READONLY while the client still holds
