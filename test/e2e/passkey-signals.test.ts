@@ -207,11 +207,14 @@ describe(`passkey signals (WebAuthn Signal API) in Chromium (${BACKEND})`, () =>
     // The right passkey signs in, then the account page (which would signal) works as ever.
     await authenticator.remove();
     const device = await addVirtualAuthenticator(page);
+    await device.addCredential(first);
+    // So that the button (not autofill) signs in, autofill's options are never answered: else,
+    // on a busy machine, autofill could take the passkey first and leave the page mid-click.
+    await page.route('**/passkey/options', async (route) => {
+      if (route.request().postDataJSON()?.mode !== 'autofill') await route.continue();
+    });
     const signIn = await beginSignIn(suite.app.url, page);
     const button = page.getByRole('button', { name: 'Sign in with a passkey' });
-    await button.waitFor();
-    // On the device only now, so that the button (not autofill) signs in.
-    await device.addCredential(first);
     await button.click();
     assert.equal((await signIn.finish()).claims.preferred_username, 'ada');
     first = await credentialOf(device);
