@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BACKEND } from '../helpers/backends.ts';
 import { browserSuite, screenshotAllWays } from '../helpers/browser.ts';
-import { addVirtualAuthenticator, beginSignIn, enterSignupCode, type VirtualAuthenticator } from '../helpers/sign-in.ts';
+import { addVirtualAuthenticator, beginSignIn, enterSignupCode, holdPasskeyAutofill, type VirtualAuthenticator } from '../helpers/sign-in.ts';
 
 /**
  * The credential as the authenticator now holds it. Copies must carry the current signature
@@ -126,16 +126,12 @@ describe(`passkey sign-in in Chromium (${BACKEND})`, () => {
     const context = await suite.browser.newContext();
     const page = await context.newPage();
     const authenticator = await addVirtualAuthenticator(page);
-    const modes: string[] = [];
-    page.on('request', (request) => {
-      if (request.url().endsWith('/passkey/verify')) modes.push(String((request.postDataJSON() as { mode?: string }).mode));
-    });
+    const modes = await holdPasskeyAutofill(page);
     const signIn = await beginSignIn(suite.app.url, page);
     const button = page.getByRole('button', { name: 'Sign in with a passkey' });
     await button.waitFor();
     assert.match(await page.locator('#passkey-hint').innerText(), /phone/, 'the cross-device hint is there');
     await screenshotAllWays(page, 'login-with-passkey-button');
-    // The autofill offer found nothing when the page opened; the passkey is on this device now.
     await authenticator.addCredential(savedCredential);
     await button.click();
     const { sub } = await signIn.finish();

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { User } from '../../src/db/entities/user.ts';
 import { BACKEND } from '../helpers/backends.ts';
 import { browserSuite, screenshotAllWays, type BrowserContext, type Page } from '../helpers/browser.ts';
-import { addVirtualAuthenticator, beginSignIn, signUpInBrowser, type VirtualAuthenticator } from '../helpers/sign-in.ts';
+import { addVirtualAuthenticator, beginSignIn, holdPasskeyAutofill, signUpInBrowser, type VirtualAuthenticator } from '../helpers/sign-in.ts';
 
 const SIGNALS = ['signalAllAcceptedCredentials', 'signalCurrentUserDetails', 'signalUnknownCredential'] as const;
 type SignalName = (typeof SIGNALS)[number];
@@ -208,15 +208,11 @@ describe(`passkey signals (WebAuthn Signal API) in Chromium (${BACKEND})`, () =>
     await authenticator.remove();
     const device = await addVirtualAuthenticator(page);
     await device.addCredential(first);
-    // So that the button (not autofill) signs in, autofill's options are never answered: else,
-    // on a busy machine, autofill could take the passkey first and leave the page mid-click.
-    await page.route('**/passkey/options', async (route) => {
-      if (route.request().postDataJSON()?.mode !== 'autofill') await route.continue();
-    });
+    const modes = await holdPasskeyAutofill(page);
     const signIn = await beginSignIn(suite.app.url, page);
-    const button = page.getByRole('button', { name: 'Sign in with a passkey' });
-    await button.click();
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     assert.equal((await signIn.finish()).claims.preferred_username, 'ada');
+    assert.deepEqual(modes, ['discoverable']);
     first = await credentialOf(device);
     await page.goto(`${suite.app.url}/account`);
     await page.getByRole('heading', { name: 'Your account' }).waitFor();

@@ -59,6 +59,23 @@ export async function beginSignIn(issuer: string, page: Page, clientId = 'test-c
   };
 }
 
+/**
+ * Holds back the login page's passkey autofill (its options request is never answered), so that only
+ * the "Sign in with a passkey" button can use a passkey on the device: otherwise, on a busy machine,
+ * autofill can take it first and leave the page mid-click. Returns the `mode` of every passkey
+ * verification sent from now on, for the test to check which way the sign-in went.
+ */
+export async function holdPasskeyAutofill(page: Page): Promise<string[]> {
+  const verifiedModes: string[] = [];
+  await page.route('**/passkey/options', async (route) => {
+    if ((route.request().postDataJSON() as { mode?: string } | null)?.mode !== 'autofill') await route.continue();
+  });
+  page.on('request', (request) => {
+    if (request.url().endsWith('/passkey/verify')) verifiedModes.push(String((request.postDataJSON() as { mode?: string }).mode));
+  });
+  return verifiedModes;
+}
+
 export interface VirtualAuthenticator {
   cdp: CDPSession;
   id: string;
