@@ -20,6 +20,7 @@ describe(`discovery and JWKS from precomputed bytes (${BACKEND})`, () => {
       assert.equal(first.status, 200);
       assert.equal(second.status, 200);
       assert.equal(secondBody, firstBody, 'the cached answer is the provider\'s own');
+      assert.equal(Number(second.headers.get('content-length')), Buffer.byteLength(secondBody));
       assert.match(second.headers.get('content-type') ?? '', /^application\/(json|jwk-set\+json)/);
       const etag = second.headers.get('etag') ?? '';
       assert.match(etag, /^"[A-Za-z0-9_-]{27}"$/);
