@@ -1,9 +1,9 @@
-// The endpoint rows: one request kind at a time at full speed with autocannon, the same for both
+// The endpoint rows: one request kind at a time at full speed with wrk (wrk.ts), the same for both
 // servers. Tokens come from one real sign-in of the confidential app just before (prepareTokens).
-import autocannon from 'autocannon';
 import { confidentialBasicAuth, CONFIDENTIAL_CLIENT_ID } from '../clients.ts';
 import { cpuMs } from '../proc.ts';
 import { signIn, type Person, type Target } from './sign-in.ts';
+import { runWrk } from './wrk.ts';
 
 export const ENDPOINTS = ['discovery', 'jwks', 'client credentials', 'refresh', 'introspection', 'userinfo'] as const;
 export type EndpointName = (typeof ENDPOINTS)[number];
@@ -61,7 +61,7 @@ export interface EndpointResult {
   p50: number;
   p99: number;
   ok: number;
-  /** Non-2xx answers, connection errors and timeouts. */
+  /** Answers with a status of 400 or more, a wrong first answer, connection errors and timeouts. */
   errors: number;
   /** Server CPU per answered request, in microseconds. */
   cpuUsPerRequest: number;
@@ -69,35 +69,26 @@ export interface EndpointResult {
 
 export interface EndpointLoad {
   connections: number;
-  /** Seconds per row; or `amount` requests per row (the smoke). */
-  seconds?: number;
-  amount?: number;
+  /** Seconds per row. */
+  seconds: number;
 }
 
 export async function runEndpoint(endpoint: EndpointName, target: Target, tokens: Tokens, pid: number, load: EndpointLoad): Promise<EndpointResult> {
   const spec = requestFor(endpoint, target, tokens);
+  // wrk counts only 4xx and 5xx as errors: the first answer is checked to be exactly a 200 first.
+  const first = await target.connections.send(spec.method, spec.path, spec.headers, spec.body);
   const port = new URL(target.connections.issuer).port;
   const cpuBefore = cpuMs(pid);
-  const started = performance.now();
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}${spec.path}`,
-    method: spec.method,
-    headers: spec.headers,
-    ...(spec.body === undefined ? {} : { body: spec.body }),
-    connections: load.connections,
-    ...(load.amount === undefined ? { duration: load.seconds ?? 5 } : { amount: load.amount }),
-    timeout: 10,
-  });
-  const wallSeconds = (performance.now() - started) / 1000;
+  const result = await runWrk({ url: `http://127.0.0.1:${port}${spec.path}`, ...spec, connections: load.connections, seconds: load.seconds });
   const cpu = cpuMs(pid) - cpuBefore;
-  const ok = result['2xx'];
+  const ok = result.responses - result.statusErrors;
   return {
     endpoint,
-    perSecond: ok / wallSeconds,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    perSecond: ok / result.wallSeconds,
+    p50: result.p50Ms,
+    p99: result.p99Ms,
     ok,
-    errors: result.non2xx + result.errors + result.timeouts,
+    errors: result.statusErrors + result.socketErrors + (first.status === 200 ? 0 : 1),
     cpuUsPerRequest: ok > 0 ? (cpu * 1000) / ok : Number.NaN,
   };
 }
