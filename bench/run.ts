@@ -11,6 +11,7 @@ import { ENDPOINTS, prepareTokens, runEndpoint, type EndpointName, type Tokens }
 import { runSignIns, summarizeLoad, type LoadOptions, type LoadResult, type LoadRound } from './driver/load.ts';
 import type { Person, Target } from './driver/sign-in.ts';
 import { createTarget } from './driver/target.ts';
+import { assertWrkInstalled } from './driver/wrk.ts';
 import { planFromArgs, type Plan } from './plan.ts';
 import { endpointRows, errorSamples, signInRows, stepTable, summaryTable, type BackendResult, type RunFacts, type ServerResult } from './report.ts';
 import type { Backend } from './servers/backends.ts';
@@ -153,6 +154,7 @@ const began = performance.now();
 let plan: Plan;
 try {
   plan = planFromArgs(process.argv.slice(2), process.env);
+  assertWrkInstalled();
 } catch (error) {
   console.error(`error: ${(error as Error).message}`);
   process.exit(2);

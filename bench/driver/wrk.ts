@@ -3,7 +3,7 @@
 // generator in Node spent about as much CPU per request as the fastest answers cost the server,
 // and measured itself instead (JWKS and discovery). What wrk reports comes back through its Lua
 // `done` hook as one line of JSON, not from its human-readable summary.
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -72,6 +72,14 @@ export function parseWrkOutput(output: string): WrkResult {
   };
 }
 
+const NOT_INSTALLED = 'the endpoint rows need wrk: apt-get install wrk (Debian, Ubuntu) or brew install wrk';
+
+/** Before minutes of sign-in rows, not after them: is wrk there at all? */
+export function assertWrkInstalled(): void {
+  const found = spawnSync('wrk', ['--version']);
+  if ((found.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw new Error(NOT_INSTALLED);
+}
+
 export async function runWrk(request: WrkRequest): Promise<WrkResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'idp-bench-wrk-'));
   try {
@@ -82,7 +90,7 @@ export async function runWrk(request: WrkRequest): Promise<WrkResult> {
       execFile('wrk', args, { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
         if (error) {
           const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-          reject(new Error(missing ? 'the endpoint rows need wrk: apt-get install wrk (Debian, Ubuntu) or brew install wrk' : `wrk failed: ${error.message}\n${stderr}`));
+          reject(new Error(missing ? NOT_INSTALLED : `wrk failed: ${error.message}\n${stderr}`));
         } else resolve(stdout);
       });
     });
