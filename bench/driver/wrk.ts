@@ -32,7 +32,7 @@ export interface WrkResult {
 const MARK = 'WRK-RESULT ';
 
 /** A Lua string literal for any string: printable ASCII as is, every other byte as a decimal escape. */
-export function luaString(value: string): string {
+function luaString(value: string): string {
   let literal = '"';
   for (const byte of Buffer.from(value, 'utf8')) {
     const char = String.fromCharCode(byte);
@@ -42,7 +42,7 @@ export function luaString(value: string): string {
 }
 
 /** The script that sets the request and prints the result (latency in µs, duration in µs). */
-export function wrkScript(request: Pick<WrkRequest, 'method' | 'headers' | 'body'>): string {
+function wrkScript(request: Pick<WrkRequest, 'method' | 'headers' | 'body'>): string {
   const lines = [`wrk.method = ${luaString(request.method)}`];
   for (const [name, value] of Object.entries(request.headers)) lines.push(`wrk.headers[${luaString(name)}] = ${luaString(value)}`);
   if (request.body !== undefined) lines.push(`wrk.body = ${luaString(request.body)}`);
@@ -58,7 +58,7 @@ export function wrkScript(request: Pick<WrkRequest, 'method' | 'headers' | 'body
 }
 
 /** Parses the line the script's `done` hook printed. */
-export function parseWrkOutput(output: string): WrkResult {
+function parseWrkOutput(output: string): WrkResult {
   const line = output.split('\n').find((candidate) => candidate.startsWith(MARK));
   if (!line) throw new Error(`wrk printed no result:\n${output.slice(-2000)}`);
   const raw = JSON.parse(line.slice(MARK.length)) as Record<string, number>;
