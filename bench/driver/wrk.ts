@@ -31,12 +31,15 @@ export interface WrkResult {
 
 const MARK = 'WRK-RESULT ';
 
-/** A Lua string literal for any string: printable ASCII as is, every other byte as a decimal escape. */
+/**
+ * A Lua string literal for any string: printable ASCII as is, every other byte as a decimal escape
+ * of three digits (Lua reads up to three, so `\\10` before a digit would swallow it).
+ */
 function luaString(value: string): string {
   let literal = '"';
   for (const byte of Buffer.from(value, 'utf8')) {
     const char = String.fromCharCode(byte);
-    literal += byte >= 0x20 && byte < 0x7f && char !== '"' && char !== '\\' ? char : `\\${byte}`;
+    literal += byte >= 0x20 && byte < 0x7f && char !== '"' && char !== '\\' ? char : `\\${String(byte).padStart(3, '0')}`;
   }
   return `${literal}"`;
 }
